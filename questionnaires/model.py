@@ -1,0 +1,249 @@
+"""The instrument as frozen dataclasses.
+
+Every other layer (respondent forms, codebook, statistics, SPSS value labels) reads these
+objects and never the YAML, so that a definition is parsed and validated in exactly one place
+(:mod:`questionnaires.loader`).
+
+Answer values are plain integers (codes), ``int`` for number questions, ``str`` for free text.
+A variable that is absent from an answers mapping was not answered. Whether it was *asked*
+follows from the conditions, which are deterministic functions of earlier answers, so
+"not asked" and "skipped" never need to be stored: :meth:`Questionnaire.classify` recomputes
+them from the answers.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from questionnaires.expressions import Expression
+
+Answer = int | str
+Answers = Mapping[str, Answer]
+
+#: Codes used in exported microdata for values that are not answers. Real answer codes are
+#: non-negative, so these never collide with a definition's codes.
+NOT_ASKED = -1
+SKIPPED = -2
+
+LANGUAGES = ("sv", "en")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A label in both languages; both are required by the validator."""
+
+    sv: str
+    en: str
+
+    def __call__(self, lang: str) -> str:
+        return self.en if lang == "en" else self.sv
+
+
+class QuestionType(enum.StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    SCALE = "scale"
+    GRID = "grid"
+    NUMBER = "number"
+    TEXT = "text"
+
+
+class OptionRole(enum.StrEnum):
+    """What kind of answer a code is. Non-substantive answers are real answers (the
+    respondent chose them) but statistics drop them like missing values."""
+
+    SUBSTANTIVE = "substantive"
+    DONT_KNOW = "dont_know"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class Option:
+    code: int
+    label: Text
+    role: OptionRole = OptionRole.SUBSTANTIVE
+
+    @property
+    def substantive(self) -> bool:
+        return self.role is OptionRole.SUBSTANTIVE
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A named list of options shared by scale and grid questions.
+
+    ``yes_codes`` (optional) are the substantive codes that count as "Ja" when a frequency
+    item is collapsed into a 0/1 indicator (``<variable>_ja``) for the statistics.
+    """
+
+    name: str
+    options: tuple[Option, ...]
+    yes_codes: tuple[int, ...] = ()
+
+    def option(self, code: int) -> Option | None:
+        return next((o for o in self.options if o.code == code), None)
+
+
+class VariableKind(enum.StrEnum):
+    CATEGORICAL = "categorical"  # single choice
+    ORDINAL = "ordinal"  # scale, grid item
+    BINARY = "binary"  # one option of a multiple-choice question: 0/1
+    INTEGER = "integer"  # number
+    TEXT = "text"  # free text
+    DERIVED = "derived"  # computed 0/1 indicator
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One column of the tidy table and of every export."""
+
+    name: str
+    label: Text
+    kind: VariableKind
+    question_id: str
+    options: tuple[Option, ...] = ()
+    #: The condition under which the variable is asked: page and question ``show_if``
+    #: combined with ``and``. ``None`` means always asked.
+    asked_if: Expression | None = None
+    sensitive: bool = False
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int | None = None
+    yes_codes: tuple[int, ...] = ()
+
+    def option(self, code: int) -> Option | None:
+        return next((o for o in self.options if o.code == code), None)
+
+    def is_asked(self, answers: Answers) -> bool:
+        return self.asked_if is None or bool(self.asked_if.evaluate(answers))
+
+
+@dataclass(frozen=True)
+class GridItem:
+    variable: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: QuestionType
+    text: Text
+    help: Text | None = None
+    #: single, multiple: the options; scale and grid: the scale's options.
+    options: tuple[Option, ...] = ()
+    scale: Scale | None = None
+    #: grid only: the rows, each its own variable sharing the scale.
+    items: tuple[GridItem, ...] = ()
+    show_if: Expression | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int | None = None
+    sensitive: bool = False
+    #: the variables this question produces, in order (filled by the loader).
+    variables: tuple[Variable, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str
+    title: Text
+    intro: Text | None = None
+    show_if: Expression | None = None
+    questions: tuple[Question, ...] = ()
+
+    def is_shown(self, answers: Answers) -> bool:
+        return self.show_if is None or bool(self.show_if.evaluate(answers))
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A 0/1 indicator computed with the expression language.
+
+    Its value is 1 when the expression holds, 0 when it does not and at least one referenced
+    variable has a substantive answer, and missing when none has (nobody is counted as
+    "not exposed" because they refused every exposure item).
+    """
+
+    name: str
+    label: Text
+    expression: Expression
+    description: Text | None = None
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    id: str
+    title: Text
+    pages: tuple[Page, ...]
+    derived: tuple[Derived, ...] = ()
+    scales: tuple[Scale, ...] = ()
+    intro: Text | None = None
+    #: canonical JSON (see :mod:`questionnaires.fingerprint`), kept so a round can freeze it.
+    canonical_json: str = field(default="", compare=False, repr=False)
+    fingerprint: str = field(default="", compare=False)
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for p in self.pages for q in p.questions)
+
+    @property
+    def variables(self) -> tuple[Variable, ...]:
+        """Answer variables in questionnaire order (derived ones excluded)."""
+        return tuple(v for q in self.questions for v in q.variables)
+
+    def variable(self, name: str) -> Variable:
+        for v in self.variables:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
+    def visible_pages(self, answers: Answers) -> tuple[Page, ...]:
+        return tuple(p for p in self.pages if p.is_shown(answers))
+
+    def classify(self, answers: Answers) -> dict[str, Answer]:
+        """Every answer variable mapped to its answer, :data:`NOT_ASKED` or :data:`SKIPPED`."""
+        result: dict[str, Answer] = {}
+        for page in self.pages:
+            page_shown = page.is_shown(answers)
+            for question in page.questions:
+                for var in question.variables:
+                    if not (page_shown and var.is_asked(answers)):
+                        result[var.name] = NOT_ASKED
+                    elif var.name in answers:
+                        result[var.name] = answers[var.name]
+                    else:
+                        result[var.name] = SKIPPED
+        return result
+
+    def derive(self, answers: Answers) -> dict[str, int | None]:
+        """Derived indicators for one respondent, as the statistics and exports compute them."""
+        values: dict[str, int | None] = {}
+        substantive = {
+            name
+            for name, value in answers.items()
+            if name in self._variable_index
+            and _is_substantive(self._variable_index[name], value)
+        }
+        for d in self.derived:
+            scope = {**answers, **{k: v for k, v in values.items() if v is not None}}
+            if not (d.expression.variables & (substantive | set(values))):
+                values[d.name] = None
+                continue
+            values[d.name] = 1 if d.expression.evaluate(scope) else 0
+        return values
+
+    @property
+    def _variable_index(self) -> dict[str, Variable]:
+        return {v.name: v for v in self.variables}
+
+
+def _is_substantive(variable: Variable, value: Answer) -> bool:
+    if not variable.options or not isinstance(value, int):
+        return True
+    option = variable.option(value)
+    return option is not None and option.substantive
