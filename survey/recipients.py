@@ -1,0 +1,391 @@
+"""Recipient lists from HR and the kansli: parse a CSV or XLSX file into a preview report.
+
+Nothing here touches the database. The admin page and `paverkan recipients import` both call
+`parse()` and show its report; only a clean report is ever stored (by the admin operations),
+so a list that silently loses or duplicates rows cannot reach the round.
+
+The parser is deliberately forgiving about the *shape* (encodings and separators Excel writes,
+header names in Swedish or English) and strict about the *content* (every address, municipality
+and group checked, every problem reported with the row number the user sees in Excel).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+#: Largest upload we accept; a county list of 50,000 rows is about 3 MB.
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+#: An .xlsx is a zip; refuse to inflate more than this (a zip bomb expands to gigabytes).
+MAX_XLSX_UNCOMPRESSED = 256 * 1024 * 1024
+#: A real worksheet compresses perhaps 10:1; a bomb compresses 1000:1.
+MAX_XLSX_RATIO = 200
+MAX_ROWS = 1_100_000
+
+EMAIL = "email"
+MUNICIPALITY = "municipality"
+GROUP = "group"
+UNIT = "unit"
+REQUIRED = (EMAIL, MUNICIPALITY, GROUP)
+
+# Header spellings seen in real lists, after `_fold()` (case, diacritics and punctuation removed).
+HEADER_ALIASES = {
+    EMAIL: {"epost", "epostadress", "email", "emailadress", "emailaddress", "mail",
+            "mailadress", "mejl", "mejladress", "epostadresser", "adress"},
+    MUNICIPALITY: {"kommun", "kommunnamn", "municipality", "kommuner"},
+    GROUP: {"grupp", "roll", "group", "role", "kategori", "category", "malgrupp"},
+    UNIT: {"enhet", "forvaltning", "unit", "department", "avdelning", "kontor"},
+}
+
+# Pragmatic address check: one @, a dotted domain, no spaces or control characters.
+_LABEL = r"[A-Za-z0-9\u00c0-\uffff]"
+_EMAIL_RE = re.compile(
+    rf"^[^@\s\"(),:;<>\[\]\\]+@{_LABEL}(?:[A-Za-z0-9\u00c0-\uffff.-]*{_LABEL})?"
+    r"\.[A-Za-z\u00c0-\uffff]{2,}$"
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+PROBLEM_MESSAGES = {
+    "invalid_email": _l("Ogiltig e-postadress"),
+    "formula_email": _l("E-postfältet ser ut som en formel; den har inte räknats ut"),
+    "missing_email": _l("E-postadress saknas"),
+    "missing_municipality": _l("Kommun saknas"),
+    "missing_group": _l("Grupp saknas"),
+    "duplicate_in_file": _l("Dubblett i filen"),
+    "duplicate_in_round": _l("Finns redan i omgången"),
+    "unknown_municipality": _l("Okänd kommun"),
+    "unknown_group": _l("Okänd grupp"),
+}
+
+FILE_ERROR_MESSAGES = {
+    "empty": _l("Filen är tom."),
+    "too_large": _l("Filen är större än %(limit)s MB."),
+    "too_many_rows": _l("Filen har fler än %(limit)s rader."),
+    "not_text": _l("Filen är varken en CSV-fil eller en Excel-fil (.xlsx)."),
+    "bad_xlsx": _l("Excel-filen kan inte läsas. Spara den som .xlsx eller CSV och försök igen."),
+    "zip_bomb": _l("Excel-filen packas upp till orimligt mycket data och läses inte."),
+    "unknown_sheet": _l("Bladet %(sheet)s finns inte. Blad i filen: %(sheets)s."),
+    "missing_columns": _l(
+        "Kolumner saknas: %(missing)s. Första raden måste ha rubriker för e-post, kommun och "
+        "grupp (t.ex. E-post, Kommun, Grupp; enhet är frivillig). Hittade rubriker: %(found)s."
+    ),
+    "ambiguous_columns": _l("Flera kolumner betyder samma sak: %(columns)s."),
+}
+
+COLUMN_LABELS = {
+    EMAIL: _l("e-post"), MUNICIPALITY: _l("kommun"), GROUP: _l("grupp"), UNIT: _l("enhet"),
+}
+
+
+class RecipientFileError(ValueError):
+    """The file as a whole cannot be read as a recipient list; nothing in it is usable."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        return str(FILE_ERROR_MESSAGES[self.code]) % self.params
+
+
+@dataclass(frozen=True)
+class Recipient:
+    row: int
+    email: str
+    municipality: str
+    group: str
+    unit: str | None
+
+    @property
+    def stratum(self) -> tuple[str, str, str | None]:
+        return (self.municipality, self.group, self.unit)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad row: `row` is the spreadsheet row number (the header is row 1)."""
+
+    row: int
+    code: str
+    value: str
+    first_row: int | None = None  # for duplicates within the file: where it first appeared
+
+    @property
+    def message(self) -> str:
+        return str(PROBLEM_MESSAGES[self.code])
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the admin sees before confirming. `ok` means: storing `recipients` loses nothing."""
+
+    recipients: tuple[Recipient, ...]
+    problems: tuple[Problem, ...]
+    empty_rows: tuple[int, ...]
+    columns: dict[str, str]  # our field -> the header as written in the file
+    ignored_columns: tuple[str, ...]
+    sheet: str | None = None
+    sheets: tuple[str, ...] = ()
+    strata: dict[tuple[str, str, str | None], int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.recipients)
+
+    @property
+    def data_rows(self) -> int:
+        return len(self.recipients) + len({p.row for p in self.problems})
+
+    def problem_counts(self) -> dict[str, int]:
+        return dict(Counter(p.code for p in self.problems))
+
+
+def _fold(text: str) -> str:
+    """Header key: 'E-postadress ' -> 'epostadress', 'Förvaltning' -> 'forvaltning'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
+
+
+def _value_key(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def _cell_text(value: object) -> str:
+    """Everything is text: formulas stay their source string, 12.0 becomes '12'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def is_valid_email(address: str) -> bool:
+    return len(address) <= 254 and _EMAIL_RE.match(address) is not None
+
+
+def parse(
+    data: bytes,
+    filename: str,
+    *,
+    municipalities: Iterable[str],
+    groups: Iterable[str],
+    existing_emails: Iterable[str] = (),
+    sheet: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Report:
+    """Read a recipient list and check every row against the round's lists.
+
+    `municipalities` and `groups` are the round's values; a file may spell them in any case
+    ("LINKÖPING") and the recipient gets the round's spelling. `existing_emails` are the
+    addresses already in the round. Raises `RecipientFileError` when the file is unusable as a
+    whole; row-level problems are in the report.
+    """
+    if not data:
+        raise RecipientFileError("empty")
+    if len(data) > max_bytes:
+        raise RecipientFileError("too_large", limit=max_bytes // (1024 * 1024))
+    sheets: tuple[str, ...] = ()
+    if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
+        rows, sheet, sheets = _xlsx_rows(data, sheet)
+    else:
+        rows = _csv_rows(data)
+    return _check(rows, municipalities, groups, existing_emails, sheet, sheets)
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")  # Excel's "Unicode text"
+    if b"\x00" in data:
+        raise RecipientFileError("not_text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise RecipientFileError("not_text") from None
+    # cp1252 decodes almost any byte soup; real lists are mostly printable.
+    sample = text[:65536]
+    odd = sum(1 for c in sample if not (c.isprintable() or c in "\r\n\t"))
+    if odd > len(sample) // 100:
+        raise RecipientFileError("not_text")
+    return text
+
+
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
+    try:
+        text = _decode(data)
+    except UnicodeDecodeError:
+        raise RecipientFileError("not_text") from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(";,\t", key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            yield [unicodedata.normalize("NFC", c).strip() for c in row]
+    except csv.Error:
+        raise RecipientFileError("not_text") from None
+
+
+def _check_zip(data: bytes) -> None:
+    """Refuse a zip bomb before openpyxl inflates anything."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError):
+        raise RecipientFileError("bad_xlsx") from None
+    total = 0
+    for member in members:
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if total > MAX_XLSX_UNCOMPRESSED or (member.file_size > 1024 * 1024
+                                             and ratio > MAX_XLSX_RATIO):
+            raise RecipientFileError("zip_bomb")
+
+
+def _xlsx_rows(data: bytes, sheet: str | None):
+    """Rows of the chosen (or first) sheet as text; formulas are never evaluated."""
+    from openpyxl import load_workbook
+
+    _check_zip(data)
+    try:
+        # data_only=False: a formula cell yields its source text, not a computed value.
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception:  # openpyxl raises many kinds for a broken package
+        raise RecipientFileError("bad_xlsx") from None
+    sheets = tuple(workbook.sheetnames)
+    if not sheets:
+        raise RecipientFileError("bad_xlsx")
+    if sheet is None:
+        sheet = sheets[0]
+    elif sheet not in sheets:
+        workbook.close()
+        raise RecipientFileError("unknown_sheet", sheet=sheet, sheets=", ".join(sheets))
+
+    def rows() -> Iterator[list[str]]:
+        try:
+            for values in workbook[sheet].iter_rows(values_only=True):
+                yield [_cell_text(v) for v in values]
+        except RecipientFileError:
+            raise
+        except Exception:
+            raise RecipientFileError("bad_xlsx") from None
+        finally:
+            workbook.close()
+
+    return rows(), sheet, sheets
+
+
+def _map_header(header: list[str]) -> tuple[dict[str, int], dict[str, str], tuple[str, ...]]:
+    positions: dict[str, list[int]] = {}
+    ignored = []
+    for index, name in enumerate(header):
+        key = _fold(name)
+        field_name = next((f for f, aliases in HEADER_ALIASES.items() if key in aliases), None)
+        if field_name is None:
+            if name:
+                ignored.append(name)
+            continue
+        positions.setdefault(field_name, []).append(index)
+    ambiguous = [header[i] for idx in positions.values() if len(idx) > 1 for i in idx]
+    if ambiguous:
+        raise RecipientFileError("ambiguous_columns", columns=", ".join(ambiguous))
+    missing = [f for f in REQUIRED if f not in positions]
+    if missing:
+        raise RecipientFileError(
+            "missing_columns",
+            missing=", ".join(str(COLUMN_LABELS[f]) for f in missing),
+            found=", ".join(h for h in header if h) or "–",
+        )
+    index = {f: idx[0] for f, idx in positions.items()}
+    return index, {f: header[i] for f, i in index.items()}, tuple(ignored)
+
+
+def _check(rows, municipalities, groups, existing_emails, sheet, sheets) -> Report:
+    known_municipalities = {_value_key(m): m for m in municipalities}
+    known_groups = {_value_key(g): g for g in groups}
+    in_round = {e.casefold() for e in existing_emails}
+    rows = iter(rows)
+    empty_rows: list[int] = []
+    header = None
+    row_number = 0
+    for row in rows:
+        row_number += 1
+        if any(row):
+            header = row
+            break
+        empty_rows.append(row_number)
+    if header is None:
+        raise RecipientFileError("empty")
+    index, columns, ignored = _map_header(header)
+    width = max(index.values()) + 1
+    e_i, m_i, g_i = index[EMAIL], index[MUNICIPALITY], index[GROUP]
+    u_i = index.get(UNIT)
+
+    recipients: list[Recipient] = []
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        row_number += 1
+        if row_number > MAX_ROWS:
+            raise RecipientFileError("too_many_rows", limit=MAX_ROWS)
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        if not any(row):
+            empty_rows.append(row_number)
+            continue
+        email, municipality, group = row[e_i], row[m_i], row[g_i]
+        unit = (row[u_i] or None) if u_i is not None else None
+        before = len(problems)
+        if not email:
+            problems.append(Problem(row_number, "missing_email", ""))
+        elif email.startswith(_FORMULA_START):
+            problems.append(Problem(row_number, "formula_email", email))
+        elif not is_valid_email(email):
+            problems.append(Problem(row_number, "invalid_email", email))
+        else:
+            key = email.casefold()
+            if key in seen:
+                problems.append(Problem(row_number, "duplicate_in_file", email, seen[key]))
+            else:
+                seen[key] = row_number
+                if key in in_round:
+                    problems.append(Problem(row_number, "duplicate_in_round", email))
+        canonical_municipality = known_municipalities.get(_value_key(municipality))
+        if not municipality:
+            problems.append(Problem(row_number, "missing_municipality", ""))
+        elif canonical_municipality is None:
+            problems.append(Problem(row_number, "unknown_municipality", municipality))
+        canonical_group = known_groups.get(_value_key(group))
+        if not group:
+            problems.append(Problem(row_number, "missing_group", ""))
+        elif canonical_group is None:
+            problems.append(Problem(row_number, "unknown_group", group))
+        if len(problems) == before:
+            recipients.append(
+                Recipient(row_number, email, canonical_municipality, canonical_group, unit)
+            )
+    strata = Counter(r.stratum for r in recipients)
+    return Report(
+        recipients=tuple(recipients),
+        problems=tuple(problems),
+        empty_rows=tuple(empty_rows),
+        columns=columns,
+        ignored_columns=ignored,
+        sheet=sheet,
+        sheets=sheets,
+        strata=dict(sorted(strata.items(), key=lambda kv: tuple(x or "" for x in kv[0]))),
+    )

@@ -1,0 +1,167 @@
+"""Recipient import: the lists HR and the kansli hand over, as Excel and Swedish CSV save them."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+
+import pytest
+from openpyxl import Workbook
+
+from survey.recipients import RecipientFileError, parse
+
+MUNICIPALITIES = ("Linköping", "Norrköping")
+GROUPS = ("förtroendevald", "medarbetare")
+
+
+def check(data: bytes, filename: str = "lista.csv", **kwargs):
+    kwargs.setdefault("municipalities", MUNICIPALITIES)
+    kwargs.setdefault("groups", GROUPS)
+    return parse(data, filename, **kwargs)
+
+
+def xlsx(sheets: dict[str, list[list[object]]]) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_swedish_excel_csv_in_cp1252_with_semicolons_keeps_åäö():
+    """Excel on a Swedish Windows saves 'CSV (semikolonavgränsad)' in cp1252."""
+    text = (
+        "E-postadress;Kommun;Roll;Förvaltning\r\n"
+        "åsa.öberg@linkoping.se;Linköping;Förtroendevald;Kultur- och fritidsförvaltningen\r\n"
+        "per@norrkoping.se;NORRKÖPING;medarbetare;\r\n"
+    )
+    report = check(text.encode("cp1252"))
+    assert report.ok
+    first, second = report.recipients
+    assert first.email == "åsa.öberg@linkoping.se"
+    assert first.group == "förtroendevald"
+    assert first.unit == "Kultur- och fritidsförvaltningen"
+    assert (second.municipality, second.unit) == ("Norrköping", None)
+    assert report.strata == {
+        ("Linköping", "förtroendevald", "Kultur- och fritidsförvaltningen"): 1,
+        ("Norrköping", "medarbetare", None): 1,
+    }
+
+
+def test_utf8_with_bom_and_english_header_with_commas():
+    text = "\ufeffEmail,Municipality,Group,Unit\nanna@example.se,Linköping,Medarbetare,Skola\n"
+    report = check(text.encode("utf-8"))
+    assert report.ok
+    assert report.columns == {"email": "Email", "municipality": "Municipality",
+                              "group": "Group", "unit": "Unit"}
+
+
+def test_every_problem_is_reported_with_its_excel_row_number():
+    """The admin fixes the file in Excel, so row numbers count the header as row 1."""
+    text = (
+        "e-post;kommun;grupp\n"
+        "a@example.se;Linköping;medarbetare\n"
+        "inte-en-adress;Linköping;medarbetare\n"
+        ";;\n"
+        "A@EXAMPLE.SE;Norrköping;medarbetare\n"
+        "b@example.se;Motala;medarbetare\n"
+        "c@example.se;Linköping;chef\n"
+        "old@example.se;Linköping;medarbetare\n"
+        "=HYPERLINK(\"http://evil\");Linköping;medarbetare\n"
+        "d@example.se;;medarbetare\n"
+    )
+    report = check(text.encode(), existing_emails=["Old@Example.se"])
+    assert not report.ok
+    assert [(p.row, p.code) for p in report.problems] == [
+        (3, "invalid_email"),
+        (5, "duplicate_in_file"),
+        (6, "unknown_municipality"),
+        (7, "unknown_group"),
+        (8, "duplicate_in_round"),
+        (9, "formula_email"),
+        (10, "missing_municipality"),
+    ]
+    assert report.problems[1].first_row == 2
+    assert report.empty_rows == (4,)
+    assert [r.row for r in report.recipients] == [2]
+
+
+def test_formula_cells_in_xlsx_are_text_and_never_evaluated():
+    data = xlsx({"Blad1": [["E-post", "Kommun", "Grupp", "Enhet"],
+                           ["=CONCAT(\"a\";\"@b.se\")", "Linköping", "medarbetare", "=1+1"],
+                           ["ok@example.se", "Linköping", "medarbetare", "=1+1"]]})
+    report = check(data, "lista.xlsx")
+    assert [(p.row, p.code) for p in report.problems] == [(2, "formula_email")]
+    assert report.recipients[0].unit == "=1+1"
+
+
+def test_xlsx_uses_the_first_sheet_unless_another_is_chosen():
+    data = xlsx({
+        "Instruktioner": [["E-post", "Kommun", "Grupp"],
+                          ["a@example.se", "Linköping", "medarbetare"]],
+        "Norrköping": [["Email", "Municipality", "Group"],
+                       ["b@example.se", "Norrköping", "förtroendevald"],
+                       ["c@example.se", "Norrköping", "förtroendevald"]],
+    })
+    first = check(data, "lista.xlsx")
+    assert (first.sheet, len(first.recipients)) == ("Instruktioner", 1)
+    assert first.sheets == ("Instruktioner", "Norrköping")
+    chosen = check(data, "lista.xlsx", sheet="Norrköping")
+    assert [r.email for r in chosen.recipients] == ["b@example.se", "c@example.se"]
+    with pytest.raises(RecipientFileError) as error:
+        check(data, "lista.xlsx", sheet="Motala")
+    assert "Norrköping" in error.value.message
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "code"),
+    [
+        (b"", "tom.csv", "empty"),
+        (b"\r\n;;\r\n\r\n", "tom.csv", "empty"),
+        (b"Namn;Telefon\nAnna;0701\n", "fel.csv", "missing_columns"),
+        (b"E-post;Email;Kommun;Grupp\n", "fel.csv", "ambiguous_columns"),
+        (b"PK\x03\x04 not really a zip", "lista.xlsx", "bad_xlsx"),
+        (b"\x00\x01\x02binary", "lista.csv", "not_text"),
+    ],
+)
+def test_unusable_files_give_a_clear_error(data, filename, code):
+    with pytest.raises(RecipientFileError) as error:
+        check(data, filename)
+    assert error.value.code == code
+    assert error.value.message
+
+
+def test_wrong_header_names_what_was_found():
+    with pytest.raises(RecipientFileError) as error:
+        check("Namn;Kommun\nAnna;Linköping\n".encode())
+    assert "Namn, Kommun" in error.value.message
+
+
+def test_twenty_megabytes_of_junk_is_refused():
+    junk = os.urandom(20 * 1024 * 1024)
+    with pytest.raises(RecipientFileError) as error:
+        check(junk, "lista.csv")
+    assert error.value.code == "too_large"
+    with pytest.raises(RecipientFileError) as error:
+        check(junk, "lista.csv", max_bytes=len(junk))
+    assert error.value.code == "not_text"
+
+
+def test_a_zip_bomb_named_xlsx_is_refused_before_it_is_inflated():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(300):
+                member.write(chunk)
+    data = buffer.getvalue()
+    assert len(data) < 1024 * 1024
+    with pytest.raises(RecipientFileError) as error:
+        check(data, "lista.xlsx")
+    assert error.value.code == "zip_bomb"
