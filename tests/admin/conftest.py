@@ -1,0 +1,142 @@
+"""Fixtures for the administration tests: a real SMTP server on localhost (aiosmtpd), real TLS."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import socket
+import ssl
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+USER, PASSWORD = "utskick", "hemligt losen 42"
+
+
+@dataclass
+class Recorder:
+    """Keeps what the server accepted; `drop_after` hangs up instead of accepting mail n+1,
+    `refuse` answers RCPT for an address with the given reply."""
+
+    drop_after: int | None = None
+    refuse: dict[str, str] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.drop_after is not None and len(self.messages) >= self.drop_after:
+            server.transport.close()
+            return "421 gone"
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted"
+
+    def recipients(self) -> list[str]:
+        return [m["To"] for m in self.messages]
+
+
+def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1/localhost that is its own CA, so the client can verify it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = (
+        isinstance(auth_data, LoginPassword)
+        and auth_data.login.decode() == USER
+        and auth_data.password.decode() == PASSWORD
+    )
+    if ok:
+        server.event_handler.logins.append(mechanism)
+    return AuthResult(success=ok, handled=False)
+
+
+def start(recorder: Recorder, mode: str, cert_dir: Path) -> tuple[Controller, str]:
+    """mode: 'plain', 'starttls' (required, with AUTH LOGIN) or 'smtps' (implicit TLS).
+    Returns the controller and the PAVERKAN_MAIL_URL that reaches it."""
+    port = free_port()
+    kwargs: dict = {}
+    credentials = ""
+    query = "?rate=1000&timeout=5"
+    if mode != "plain":
+        cert, key = self_signed_certificate(cert_dir)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        query += f"&cafile={cert}"
+        if mode == "starttls":
+            kwargs.update(tls_context=context, require_starttls=True, authenticator=authenticator,
+                          auth_required=True, auth_exclude_mechanism=["PLAIN"])
+            credentials = f"{USER}:{PASSWORD.replace(' ', '%20')}@"
+        else:
+            # aiosmtpd does not count implicit TLS as TLS for AUTH, so smtps runs without login.
+            kwargs.update(ssl_context=context)
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, **kwargs)
+    controller.start()
+    scheme = "smtps" if mode == "smtps" else "smtp"
+    return controller, f"{scheme}://{credentials}127.0.0.1:{port}{query}"
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    """Start SMTP servers: `recorder, url = smtp_server("starttls", drop_after=3)`."""
+    started = []
+
+    def run(mode: str = "plain", **recorder_options) -> tuple[Recorder, str]:
+        recorder = Recorder(**recorder_options)
+        controller, url = start(recorder, mode, tmp_path)
+        started.append(controller)
+        return recorder, url
+
+    yield run
+    for controller in started:
+        controller.stop()
