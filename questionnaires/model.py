@@ -31,6 +31,9 @@ SKIPPED = -2
 
 LANGUAGES = ("sv", "en")
 
+#: The only placeholder texts may contain; see :meth:`Text.render`.
+YEAR_PLACEHOLDER = "{year}"
+
 
 @dataclass(frozen=True)
 class Text:
@@ -41,6 +44,15 @@ class Text:
 
     def __call__(self, lang: str) -> str:
         return self.en if lang == "en" else self.sv
+
+    def render(self, lang: str, year: int | None = None) -> str:
+        """The text as a respondent reads it, with ``{year}`` set to the round's reference year.
+
+        Definitions say ``{year}`` instead of a number so that the same instrument (and so the
+        same fingerprint) serves every year; without a year the placeholder stays visible.
+        """
+        text = self(lang)
+        return text if year is None else text.replace(YEAR_PLACEHOLDER, str(year))
 
 
 class QuestionType(enum.StrEnum):
@@ -226,8 +238,7 @@ class Questionnaire:
         substantive = {
             name
             for name, value in answers.items()
-            if name in self._variable_index
-            and _is_substantive(self._variable_index[name], value)
+            if name in self._variable_index and _is_substantive(self._variable_index[name], value)
         }
         for d in self.derived:
             scope = {**answers, **{k: v for k, v in values.items() if v is not None}}
@@ -247,3 +258,44 @@ def _is_substantive(variable: Variable, value: Answer) -> bool:
         return True
     option = variable.option(value)
     return option is not None and option.substantive
+
+
+#: The two options every multiple-choice option variable takes.
+BINARY_OPTIONS = (
+    Option(0, Text("Inte markerat", "Not selected")),
+    Option(1, Text("Markerat", "Selected")),
+)
+
+
+@dataclass(frozen=True)
+class ContextVariable:
+    """A value conditions may read that is not a question: it comes from the invitation.
+
+    Respondents are never asked their group or municipality again (the invitation's stratum
+    already says it), yet section A asks elected officials and staff different questions, so
+    callers put these values into the answers mapping before evaluating conditions.
+    """
+
+    name: str
+    label: Text
+    options: tuple[Option, ...] = ()
+
+    def option(self, code: int) -> Option | None:
+        return next((o for o in self.options if o.code == code), None)
+
+
+GROUP_ELECTED = 1
+GROUP_STAFF = 2
+
+CONTEXT_VARIABLES = (
+    ContextVariable(
+        "group",
+        Text("Grupp", "Group"),
+        (
+            Option(GROUP_ELECTED, Text("Förtroendevald", "Elected official")),
+            Option(GROUP_STAFF, Text("Medarbetare", "Staff member")),
+        ),
+    ),
+    #: the municipality's official four-digit code as an integer (Linköping 0580 is 580).
+    ContextVariable("municipality", Text("Kommun (kommunkod)", "Municipality (code)")),
+)
