@@ -2,11 +2,125 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import logging
+import re
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from survey import db, i18n, migrate
+from survey.config import Config
+from survey.sessions import ServerSessionInterface
+
+#: A path segment that could be a link token (or any other long secret-looking value).
+_SECRET_SEGMENT = re.compile(r"[A-Za-z0-9_-]{20,}")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def redact(path: str) -> str:
+    """The path without anything that looks like a token, for log lines."""
+    return _SECRET_SEGMENT.sub("…", path)
+
+
+class Paverkan(Flask):
+    def log_exception(self, exc_info) -> None:
+        """Flask logs the full path of a failing request; ours may hold a link token."""
+        self.logger.error(
+            "Exception on %s [%s]", redact(request.path), request.method, exc_info=exc_info
+        )
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    # Tests (and the demo) put the instance folder elsewhere: it holds the secret and data.
+    instance_path = (test_config or {}).get("INSTANCE_PATH")
+    app = Paverkan(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.config.from_object(Config(app.instance_path))
+    app.config.from_pyfile("config.py", silent=True)
     if test_config:
         app.config.update(test_config)
+
+    # Request lines carry client addresses and paths with tokens: never log them.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    db.init_app(app)
+    app.session_interface = ServerSessionInterface()
+    CSRFProtect(app)
+    i18n.init_app(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+    app.before_request(_refuse_unmigrated_database)
+    app.after_request(_security_headers)
     return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from survey.respondent import bp as respondent
+    from survey.site import bp as site
+
+    app.register_blueprint(site)
+    app.register_blueprint(respondent)
+
+
+def _refuse_unmigrated_database():
+    """Serving an old schema would fail in odd places; say what to run instead."""
+    if request.endpoint == "static" or migrate.schema_ready(current_app):
+        return None
+    current_app.logger.error("The database schema is not current: run `paverkan db upgrade`.")
+    return render_template("site/unmigrated.html"), 503
+
+
+def _security_headers(response):
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    def page(status: int, title: str, message: str):
+        return render_template("site/error.html", title=title, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return page(
+            400,
+            _("The form has expired"),
+            _(
+                "For your security the form could not be accepted. Go back, reload the page"
+                " and send it again. Answers you saved earlier are kept."
+            ),
+        )
+
+    @app.errorhandler(400)
+    def bad_request(_error):
+        return page(400, _("Something was wrong with the request"), _("Go back and try again."))
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return page(404, _("Page not found"), _("There is no page at this address."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(_error):
+        return page(405, _("Page not found"), _("There is no page at this address."))
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        return page(
+            413,
+            _("Too much text"),
+            _("What you sent was too long to accept. Go back, shorten it and try again."),
+        )
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return page(
+            500,
+            _("Something went wrong"),
+            _("The error has been recorded. Answers you saved earlier are kept."),
+        )

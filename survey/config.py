@@ -1,0 +1,64 @@
+"""Every knob of the application on one screen (microblog's ``Config`` idea).
+
+Values come from the environment with defaults that are safe for a single machine: a SQLite
+file, an outbox folder and a generated secret, all inside the instance folder, which is never
+part of the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class Config:
+    """Configuration read once per application from the environment.
+
+    ``PAVERKAN_DATABASE_URL``  SQLAlchemy URL; default a SQLite file in the instance folder.
+    ``PAVERKAN_MAIL_URL``      ``outbox:///path`` (default: the instance folder's outbox),
+                               ``smtp://user:pass@host:587`` or ``smtps://...``.
+    ``PAVERKAN_SECRET_KEY``    the instance secret; default generated into the instance
+                               folder (mode 0600) on first run. Every keyed hash, token and
+                               encryption key is derived from it, so it never enters the
+                               database.
+    ``PAVERKAN_POOL_SIZE``     how many submissions are pooled before they become responses
+                               together (see docs/anonymity.md).
+    """
+
+    def __init__(self, instance_path: str | os.PathLike, environ=os.environ) -> None:
+        instance = Path(instance_path)
+        self.DATABASE_URL = environ.get("PAVERKAN_DATABASE_URL") or (
+            f"sqlite:///{instance / 'paverkan.sqlite3'}"
+        )
+        self.MAIL_URL = environ.get("PAVERKAN_MAIL_URL") or f"outbox://{instance / 'outbox'}"
+        self.SECRET_KEY = environ.get("PAVERKAN_SECRET_KEY") or _instance_secret(instance)
+        self.POOL_SIZE = int(environ.get("PAVERKAN_POOL_SIZE", "8"))
+        #: A respondent who leaves a page open for days must not lose it: the session slides
+        #: forward on every request and the CSRF token has no time limit of its own.
+        self.SESSION_IDLE_DAYS = int(environ.get("PAVERKAN_SESSION_IDLE_DAYS", "14"))
+        self.WTF_CSRF_TIME_LIMIT = None
+        self.SESSION_COOKIE_NAME = "paverkan"
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = environ.get("PAVERKAN_INSECURE_COOKIES") != "1"
+        #: Larger bodies are refused before parsing: the longest free-text answer is far below.
+        self.MAX_CONTENT_LENGTH = 256 * 1024
+        self.BABEL_DEFAULT_LOCALE = "sv"
+        self.BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).parent / "translations")
+        self.LANGUAGES = ("sv", "en")
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the generated secret, creating it with owner-only permissions on first run."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker won the race; its secret is the one
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -1,0 +1,51 @@
+"""Small, named uses of `cryptography`: keyed hashes, key derivation and sealed boxes.
+
+Every secret the app needs is derived from one input keying material and a purpose string,
+so that a key made for one purpose can never be confused with another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+NONCE_BYTES = 12
+
+
+class CannotOpen(Exception):
+    """The sealed data was not made with this key (or was altered)."""
+
+
+def derive_key(secret: bytes | str, purpose: str, length: int = 32) -> bytes:
+    """HKDF-SHA256 of ``secret`` for one ``purpose``."""
+    if isinstance(secret, str):
+        secret = secret.encode()
+    return HKDF(
+        algorithm=hashes.SHA256(), length=length, salt=None, info=purpose.encode()
+    ).derive(secret)
+
+
+def keyed_hash(key: bytes, message: bytes | str) -> str:
+    """HMAC-SHA256 as 64 hex digits."""
+    if isinstance(message, str):
+        message = message.encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def seal(key: bytes, plaintext: bytes, associated: bytes = b"") -> bytes:
+    """AES-256-GCM: a fresh random nonce followed by ciphertext and tag."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, associated)
+
+
+def unseal(key: bytes, sealed: bytes, associated: bytes = b"") -> bytes:
+    try:
+        return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated)
+    except (InvalidTag, ValueError) as exc:
+        raise CannotOpen from exc

@@ -1,0 +1,36 @@
+"""Language: Swedish unless the visitor chose English; the choice lives in the session."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session, url_for
+from flask_babel import Babel, get_locale
+
+
+def init_app(app: Flask) -> None:
+    Babel(app, locale_selector=_select_locale)
+    app.before_request(_remember_choice)
+    app.jinja_env.globals.update(current_language=current_language, language_url=language_url)
+
+
+def _select_locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in current_app.config["LANGUAGES"] else "sv"
+
+
+def _remember_choice() -> None:
+    """``?lang=en`` on any page switches language, so the switch needs no form or script."""
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"] and session.get("lang") != lang:
+        session["lang"] = lang
+
+
+def current_language() -> str:
+    return str(get_locale() or "sv")
+
+
+def language_url(lang: str) -> str:
+    """The current page in another language (same address, ``?lang=``)."""
+    if request.endpoint and request.method == "GET" and request.url_rule is not None:
+        args = {**request.view_args, **request.args.to_dict(), "lang": lang}
+        return url_for(request.endpoint, **args)
+    return f"{request.path}?lang={lang}"

@@ -1,0 +1,193 @@
+"""The database schema. Invariants the database can hold are declared here as constraints.
+
+Anonymity shapes this file (docs/anonymity.md): :class:`Response` has no column that could
+point at a person or at an invitation, no time finer than a date, and a random primary key;
+on SQLite every table whose row order could betray who answered when is created
+``WITHOUT ROWID``, so rows are stored in the order of their random keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey.db import Base
+
+ROUND_STATES = ("draft", "open", "closed")
+INVITATION_STATES = ("invited", "responded", "declined", "bounced")
+ROLES = ("admin", "chief", "researcher")
+
+#: SQLite keeps rows in rowid order, i.e. insertion order, unless told otherwise.
+WITHOUT_ROWID = {"sqlite_with_rowid": False}
+
+
+def random_id() -> str:
+    """16 random bytes as hex: a key that says nothing about when the row was written."""
+    return secrets.token_hex(16)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Round(Base):
+    """One fielding of one questionnaire, with its frozen definition.
+
+    ``link_salt`` together with the instance secret derives every invitation's link
+    (:func:`survey.tokens.token_for`), so reminders carry the same link; erasing it at close
+    makes the links underivable even for someone who holds the secret.
+    """
+
+    __tablename__ = "rounds"
+    __table_args__ = (
+        CheckConstraint(_in("state", ROUND_STATES), name="round_state"),
+        CheckConstraint("min_cell_size >= 1", name="round_min_cell_size"),
+        CheckConstraint("closes_on >= opens_on", name="round_dates"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    definition: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    reference_year: Mapped[int] = mapped_column(Integer)
+    election_year: Mapped[bool] = mapped_column(default=False)
+    opens_on: Mapped[dt.date] = mapped_column(Date)
+    closes_on: Mapped[dt.date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(10), default="draft")
+    min_cell_size: Mapped[int] = mapped_column(Integer, default=5)
+    municipalities: Mapped[list[str]] = mapped_column(JSON)
+    groups: Mapped[list[str]] = mapped_column(JSON)
+    link_salt: Mapped[str | None] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
+
+    invitations: Mapped[list[Invitation]] = relationship(back_populates="round")
+
+    def is_open_on(self, day: dt.date) -> bool:
+        return self.state == "open" and self.opens_on <= day <= self.closes_on
+
+
+class Invitation(Base):
+    """One invited person. Nothing here changes when they answer, until a pool flush."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        CheckConstraint(_in("state", INVITATION_STATES), name="invitation_state"),
+        CheckConstraint("mails_sent >= 0", name="invitation_mails_sent"),
+        UniqueConstraint("round_id", "email", name="invitation_round_email"),
+        UniqueConstraint("token_hash", name="invitation_token_hash"),
+        WITHOUT_ROWID,
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    #: erased (NULL) when the round closes; the stratum stays for response rates and weights.
+    email: Mapped[str | None] = mapped_column(String(320))
+    municipality: Mapped[str] = mapped_column(String(100))
+    group: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    #: keyed hash of the link's token (:func:`survey.tokens.token_hash`); erased at close.
+    token_hash: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(10), default="invited")
+    mails_sent: Mapped[int] = mapped_column(Integer, default=0)
+    last_mail_error: Mapped[str | None] = mapped_column(Text)
+
+    round: Mapped[Round] = relationship(back_populates="invitations")
+
+
+class Response(Base):
+    """A submitted answer set. Deliberately no link back: no invitation id, no time of day."""
+
+    __tablename__ = "responses"
+    __table_args__ = (WITHOUT_ROWID,)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    municipality: Mapped[str] = mapped_column(String(100))
+    group: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    answers: Mapped[dict] = mapped_column(JSON)
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class PooledSubmission(Base):
+    """A submission waiting to become a :class:`Response` together with others.
+
+    ``marker`` is a keyed hash of the invitation id: it lets the app refuse a second submit
+    and lets reminders skip this person, but reveals nothing without the instance secret.
+    """
+
+    __tablename__ = "submission_pool"
+    __table_args__ = (UniqueConstraint("marker", name="pool_marker"), WITHOUT_ROWID)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    marker: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    municipality: Mapped[str] = mapped_column(String(100))
+    group: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    answers: Mapped[dict] = mapped_column(JSON)
+    submitted_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Draft(Base):
+    """Answers in progress, readable only with the respondent's link.
+
+    The key is derived from the token, not the invitation id, and the content is encrypted
+    with another key derived from the token (:mod:`survey.tokens`).
+    """
+
+    __tablename__ = "drafts"
+    __table_args__ = (WITHOUT_ROWID,)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ServerSession(Base):
+    """A browser session kept on the server so that it can be ended.
+
+    Keyed by a hash of the cookie value and encrypted with a key derived from it: the table
+    alone tells nobody whose session a row is or what it holds. Expiry is a date, not a time.
+    """
+
+    __tablename__ = "sessions"
+    __table_args__ = (WITHOUT_ROWID,)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_on: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class User(Base):
+    """A login for the people who run the study, never for respondents."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(_in("role", ROLES), name="user_role"),
+        CheckConstraint("failed_logins >= 0", name="user_failed_logins"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(12))
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

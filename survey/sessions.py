@@ -1,0 +1,112 @@
+"""Server-side sessions that reveal nothing in the database.
+
+The cookie holds 32 random bytes. The row is keyed by a hash of them and its content is
+sealed with a key derived from them, so the session table alone cannot tell which respondent
+(or which link) a session belongs to. Expiry is a date that slides forward with use; a row is
+only rewritten when its content or expiry date changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+
+from flask import Flask, Request, Response
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy import delete
+from werkzeug.datastructures import CallbackDict
+
+from survey import db, migrate
+from survey.crypto import CannotOpen, derive_key, seal, unseal
+from survey.models import ServerSession
+
+
+class Session(CallbackDict, SessionMixin):
+    def __init__(self, initial=None, cookie: str | None = None, expires_on=None) -> None:
+        def on_update(_self) -> None:
+            self.modified = True
+
+        super().__init__(initial, on_update)
+        self.cookie = cookie
+        self.expires_on = expires_on
+        self.modified = False
+        self.rotate = False
+
+    def regenerate(self) -> None:
+        """Give the session a new id at the end of this request (after a privilege change:
+        a traded link or a login) so that an id seen before cannot be replayed."""
+        self.rotate = True
+        self.modified = True
+
+
+def _row_id(cookie: str) -> str:
+    return hashlib.sha256(cookie.encode()).hexdigest()
+
+
+def _key(cookie: str) -> bytes:
+    return derive_key(cookie, "session-content")
+
+
+class ServerSessionInterface(SessionInterface):
+    def open_session(self, app: Flask, request: Request) -> Session:
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not migrate.schema_ready(app):
+            return Session()
+        if not cookie or len(cookie) > 100:
+            return Session()
+        row = db.session().get(ServerSession, _row_id(cookie))
+        if row is None or row.expires_on < dt.date.today():
+            return Session()
+        try:
+            data = json.loads(unseal(_key(cookie), row.content))
+        except CannotOpen:
+            return Session()
+        return Session(data, cookie=cookie, expires_on=row.expires_on)
+
+    def save_session(self, app: Flask, session: Session, response: Response) -> None:
+        if not migrate.schema_ready(app):
+            return
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        database = db.session()
+        if session.cookie and (session.rotate or not session):
+            old = _row_id(session.cookie)
+            database.execute(delete(ServerSession).where(ServerSession.id == old))
+            if not session:
+                response.delete_cookie(name, domain=domain, path=path)
+            session.cookie = None
+        if not session:
+            database.commit()
+            return
+        expires_on = dt.date.today() + dt.timedelta(days=app.config["SESSION_IDLE_DAYS"])
+        if session.cookie is None:
+            session.cookie = secrets.token_urlsafe(32)
+            _delete_expired(database)
+        elif not session.modified and session.expires_on == expires_on:
+            return
+        content = seal(_key(session.cookie), json.dumps(dict(session)).encode())
+        row = ServerSession(id=_row_id(session.cookie), content=content, expires_on=expires_on)
+        database.merge(row)
+        database.commit()
+        response.set_cookie(
+            name,
+            session.cookie,
+            domain=domain,
+            path=path,
+            httponly=self.get_cookie_httponly(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+        )
+        response.vary.add("Cookie")
+
+
+def _delete_expired(database) -> None:
+    database.execute(delete(ServerSession).where(ServerSession.expires_on < dt.date.today()))
+
+
+def end_session(session: Session) -> None:
+    """Forget everything in the session (logout, submit); the row is deleted on save."""
+    session.clear()

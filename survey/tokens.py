@@ -1,0 +1,82 @@
+"""Respondent links and everything derived from them.
+
+A link's token is ``HMAC(link key of the round, invitation id)``: 32 pseudo-random bytes,
+URL-safe. The link key comes from the instance secret (outside the database) and the round's
+``link_salt`` (inside), so neither a database dump nor the secret alone re-creates links, a
+reminder carries the same link as the invitation, and erasing the salt at close makes every
+link underivable. The database stores only :func:`token_hash`.
+
+Drafts are found by :func:`draft_id` and encrypted with :func:`draft_key`, both derived from
+the token, so the server cannot read a draft or tell whose it is without the link.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.crypto import derive_key, keyed_hash
+from survey.models import Invitation, Round, random_id
+
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def link_key(round_: Round) -> bytes:
+    if not round_.link_salt:
+        raise ValueError("the round's links were erased when it closed")
+    return derive_key(_secret(), f"round-links:{round_.id}:{round_.link_salt}")
+
+
+def token_for(invitation: Invitation) -> str:
+    """The token in this invitation's link; the same every time it is asked for."""
+    digest = bytes.fromhex(keyed_hash(link_key(invitation.round), invitation.id))
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def token_hash(token: str) -> str:
+    """What the database stores instead of the token."""
+    return keyed_hash(derive_key(_secret(), "token-hash"), token)
+
+
+def well_formed(token: str) -> bool:
+    return bool(TOKEN_PATTERN.match(token))
+
+
+def find_invitation(db: Session, token: str) -> Invitation | None:
+    """The invitation a token belongs to, or None for a malformed, unknown or erased one."""
+    if not well_formed(token):
+        return None
+    return db.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
+
+
+def pool_marker(invitation: Invitation) -> str:
+    """Marks a pooled submission as this invitation's without naming it."""
+    return keyed_hash(derive_key(link_key(invitation.round), "pool-marker"), invitation.id)
+
+
+def draft_id(token: str) -> str:
+    return keyed_hash(derive_key(token, "draft-id"), b"")
+
+
+def draft_key(token: str) -> bytes:
+    return derive_key(token, "draft-key")
+
+
+def assign_token(invitation: Invitation) -> str:
+    """Give a new invitation its id and token hash; returns the token for its link.
+
+    The invitation's round must already have an id (flush it first).
+    """
+    if invitation.id is None:
+        invitation.id = random_id()
+    token = token_for(invitation)
+    invitation.token_hash = token_hash(token)
+    return token

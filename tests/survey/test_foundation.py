@@ -1,0 +1,99 @@
+"""The app's foundation: configuration, schema, sessions, language and headers."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from survey import db, migrate
+from survey.config import Config
+from survey.models import ServerSession
+from tests.conftest import RoundFactory, make_test_app
+
+
+def test_defaults_keep_everything_in_the_instance_folder(tmp_path):
+    """A fresh install needs no configuration and puts no secret in the repository."""
+    config = Config(tmp_path, environ={})
+    assert config.DATABASE_URL == f"sqlite:///{tmp_path / 'paverkan.sqlite3'}"
+    assert config.MAIL_URL == f"outbox://{tmp_path / 'outbox'}"
+    secret_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(os.stat(secret_file).st_mode) == 0o600
+    assert Config(tmp_path, environ={}).SECRET_KEY == config.SECRET_KEY
+
+
+def test_environment_overrides_the_defaults(tmp_path):
+    config = Config(
+        tmp_path,
+        environ={
+            "PAVERKAN_DATABASE_URL": "postgresql+psycopg://db/paverkan",
+            "PAVERKAN_MAIL_URL": "smtp://u:p@mail:587",
+            "PAVERKAN_SECRET_KEY": "s3cret",
+        },
+    )
+    assert (config.DATABASE_URL, config.MAIL_URL, config.SECRET_KEY) == (
+        "postgresql+psycopg://db/paverkan",
+        "smtp://u:p@mail:587",
+        "s3cret",
+    )
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_an_unmigrated_database_is_refused_with_what_to_run(tmp_path):
+    """An admin who forgot the migration is told the command, not shown a traceback."""
+    app = make_test_app(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path / "instance")
+    response = app.test_client().get("/tillganglighet")
+    assert response.status_code == 503
+    assert "paverkan db upgrade" in response.text
+    db.database(app).engine.dispose()
+
+
+def test_db_upgrade_command_creates_the_schema(tmp_path):
+    app = make_test_app(f"sqlite:///{tmp_path / 'new.sqlite3'}", tmp_path / "instance")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert migrate.is_current(db.database(app).engine)
+    assert app.test_client().get("/tillganglighet").status_code == 200
+    db.database(app).engine.dispose()
+
+
+def test_pages_are_swedish_first_and_english_on_request(client):
+    page = client.get("/tillganglighet")
+    assert '<html lang="sv">' in page.text
+    assert "Tillgänglighetsredogörelse" in page.text
+    page = client.get("/tillganglighet?lang=en")
+    assert '<html lang="en">' in page.text
+    assert "Accessibility statement" in page.text
+    assert '<html lang="en">' in client.get("/tillganglighet").text, "choice remembered"
+
+
+def test_every_response_sends_privacy_and_content_security_headers(client):
+    for url in ("/tillganglighet", "/no-such-page", "/static/paverkan.css"):
+        with client.get(url) as response:
+            assert response.headers["Referrer-Policy"] == "no-referrer"
+            assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_unknown_pages_are_polite(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "Sidan finns inte" in response.text
+
+
+def test_session_rows_reveal_neither_cookie_nor_content(client, db_session):
+    """The session table alone cannot tell whose session a row is or what it holds."""
+    client.get("/tillganglighet?lang=en")
+    cookie = client.get_cookie("paverkan").value
+    row = db_session.scalars(select(ServerSession)).one()
+    assert cookie not in row.id
+    assert b"lang" not in row.content
+
+
+def test_schema_refuses_invalid_states(db_session):
+    round_ = RoundFactory()
+    round_.state = "paused"
+    with pytest.raises(IntegrityError):
+        db_session.flush()
