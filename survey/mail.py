@@ -14,7 +14,8 @@ each mail, and records the outcome; this module only says which outcome it was:
 - `PermanentFailure`: the server said 5xx for this recipient or message (counted as bounced),
 - `TemporaryFailure`: 4xx, or the connection dropped (`connection_lost`); retry later,
 - `TransportError`: we cannot send at all (connection refused, TLS, login); nothing about any
-  recipient is known, so nothing may be marked bounced.
+  recipient is known, so nothing may be marked bounced,
+- `UncertainDelivery`: the connection broke while the server held the whole message.
 """
 
 from __future__ import annotations
@@ -52,6 +53,14 @@ class PermanentFailure(MailError):
 
 class TransportError(MailError):
     pass
+
+
+class UncertainDelivery(MailError):
+    """The connection broke after the message was handed over but before the server said it
+    had it: it may or may not be delivered. Resending risks a duplicate; the sender must not
+    resend without a person deciding to."""
+
+    connection_lost = True
 
 
 class Connection:
@@ -169,6 +178,9 @@ class SMTPTransport:
 
 
 class _SMTPConnection(Connection):
+    """Runs each SMTP transaction step by step, so a dropped connection can be placed: before
+    DATA nothing was delivered (safe to resend); during DATA the server may have taken it."""
+
     def __init__(self, client: smtplib.SMTP, limit: _RateLimit) -> None:
         self.client: smtplib.SMTP | None = client
         self.limit = limit
@@ -176,28 +188,47 @@ class _SMTPConnection(Connection):
     def send(self, message: EmailMessage, key: str) -> None:
         if self.client is None:
             raise TemporaryFailure("connection lost", connection_lost=True)
+        sender, recipient = message["From"].addresses[0], message["To"].addresses[0]
+        sender, recipient = sender.addr_spec, recipient.addr_spec
+        options = []
+        if not (sender.isascii() and recipient.isascii()):
+            if not self.client.has_extn("smtputf8"):
+                raise PermanentFailure("the server cannot take this non-ASCII address")
+            options = ["SMTPUTF8", "BODY=8BITMIME"]
         self.limit.wait()
         try:
-            refused = self.client.send_message(message)
-        except smtplib.SMTPRecipientsRefused as error:
-            code = min(code for code, _ in error.recipients.values())
-            raise _classified(code, "recipient refused") from None
-        except smtplib.SMTPNotSupportedError:
-            raise PermanentFailure("the server cannot take this non-ASCII address") from None
-        except smtplib.SMTPSenderRefused as error:
-            raise TransportError("sender address refused", error.smtp_code) from None
-        except smtplib.SMTPResponseException as error:
-            if error.smtp_code in (421, -1):
-                self._lost()
-                raise TemporaryFailure("server closed the connection", error.smtp_code,
-                                       connection_lost=True) from None
-            raise _classified(error.smtp_code, "message refused") from None
+            code, _ = self.client.mail(sender, options)
+            if code != 250:
+                self._reset()
+                raise TransportError("sender address refused", code)
+            code, _ = self.client.rcpt(recipient)
+            if code not in (250, 251):
+                self._reset()
+                raise _classified(code, "recipient refused")
         except (smtplib.SMTPServerDisconnected, OSError):
             self._lost()
             raise TemporaryFailure("connection lost", connection_lost=True) from None
-        if refused:  # a multi-recipient mail partly refused; ours have one recipient
-            code = min(code for code, _ in refused.values())
-            raise _classified(code, "recipient refused")
+        try:
+            code, _ = self.client.data(message.as_bytes(policy=message.policy.clone(
+                linesep="\r\n", utf8=bool(options))))
+        except smtplib.SMTPDataError as error:
+            self._reset()
+            raise _classified(error.smtp_code, "message refused") from None
+        except (smtplib.SMTPServerDisconnected, OSError):
+            self._lost()
+            raise UncertainDelivery("connection lost during DATA") from None
+        if code == 421:
+            self._lost()
+            raise UncertainDelivery("server closed the connection after DATA", code)
+        if code != 250:
+            self._reset()
+            raise _classified(code, "message refused")
+
+    def _reset(self) -> None:
+        try:
+            self.client.rset()
+        except (smtplib.SMTPException, OSError):
+            self._lost()
 
     def _lost(self) -> None:
         if self.client is not None:

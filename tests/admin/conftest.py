@@ -24,22 +24,27 @@ USER, PASSWORD = "utskick", "hemligt losen 42"
 
 @dataclass
 class Recorder:
-    """Keeps what the server accepted; `drop_after` hangs up instead of accepting mail n+1,
-    `refuse` answers RCPT for an address with the given reply."""
+    """Keeps what the server accepted; `drop_after` hangs up when mail n+1 begins (at RCPT),
+    `drop_in_data_after` once its whole content has arrived, before answering; `refuse` answers
+    RCPT for an address with the given reply."""
 
     drop_after: int | None = None
+    drop_in_data_after: int | None = None
     refuse: dict[str, str] = field(default_factory=dict)
     messages: list[Message] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.drop_after is not None and len(self.messages) >= self.drop_after:
+            server.transport.close()
+            return "421 gone"
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        if self.drop_after is not None and len(self.messages) >= self.drop_after:
+        if self.drop_in_data_after is not None and len(self.messages) >= self.drop_in_data_after:
             server.transport.close()
             return "421 gone"
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))

@@ -13,6 +13,7 @@ from survey.mail import (
     PermanentFailure,
     TemporaryFailure,
     TransportError,
+    UncertainDelivery,
     transport_from_url,
 )
 
@@ -100,6 +101,16 @@ def test_a_dropped_connection_is_a_temporary_failure_that_ends_the_batch(smtp):
         with pytest.raises(TemporaryFailure):
             connection.send(mail("d@example.se"), "d")
     assert recorder.recipients() == ["a@example.se", "b@example.se"]
+
+
+def test_a_connection_lost_after_the_content_was_sent_is_an_uncertain_delivery(smtp):
+    """The server may have the mail: resending could give the person two."""
+    recorder, transport = smtp("plain", drop_in_data_after=1)
+    with transport.connect() as connection:
+        connection.send(mail("a@example.se"), "a")
+        with pytest.raises(UncertainDelivery):
+            connection.send(mail("b@example.se"), "b")
+    assert recorder.recipients() == ["a@example.se"]
 
 
 def test_the_outbox_writes_one_complete_eml_per_mail(tmp_path):
