@@ -65,9 +65,9 @@ def diff(old: Questionnaire, new: Questionnaire) -> Diff:
             wording.append(f"{path}: {old_texts.get(path)!r} → {new_texts.get(path)!r}")
     common = [n for n in old_vars if n in new_vars]
     if common != [n for n in new_vars if n in old_vars]:
-        wording.append("the order of the questions changed")
+        wording.append("the order of the variables changed")
     if old.fingerprint != new.fingerprint and not structure and not wording:
-        wording.append("ids of pages, questions or scales changed")
+        wording.append("the order of options or the ids of pages, questions or scales changed")
     return Diff(tuple(structure), tuple(wording))
 
 

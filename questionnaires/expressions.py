@@ -364,21 +364,22 @@ class _Parser:
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise self.error(f"condition is nested more than {MAX_DEPTH} levels deep")
-        operands = [self.and_expr()]
-        while (token := self.accept("or")) is not None:
-            operands.append(self.and_expr())
+        node = self.chain("or", self.and_expr, or_)
         self.depth -= 1
-        if len(operands) == 1:
-            return operands[0]
-        return or_(*(self.condition_operand(o, token, "around 'or'") for o in operands))
+        return node
 
     def and_expr(self) -> Expression:
-        operands = [self.not_expr()]
-        while (token := self.accept("and")) is not None:
-            operands.append(self.not_expr())
-        if len(operands) == 1:
-            return operands[0]
-        return and_(*(self.condition_operand(o, token, "around 'and'") for o in operands))
+        return self.chain("and", self.not_expr, and_)
+
+    def chain(self, keyword: str, part, combine) -> Expression:
+        """``part (keyword part)*``; every part of a real chain must be a condition."""
+        parts = [(self.current, part())]
+        while self.accept(keyword) is not None:
+            parts.append((self.current, part()))
+        if len(parts) == 1:
+            return parts[0][1]
+        where = f"around {keyword!r}"
+        return combine(*(self.condition_operand(node, start, where) for start, node in parts))
 
     def not_expr(self) -> Expression:
         token = self.accept("not")

@@ -204,15 +204,17 @@ class _Builder:
             self.problem(node, f"{what} must be a mapping of keys and values")
             return None
         allowed = required | optional
+        misspelt = set()
         for key, key_node in node.keys.items():
             if key not in allowed:
                 hint = difflib.get_close_matches(key, sorted(allowed), n=1)
                 also = f"; did you mean {hint[0]!r}?" if hint else ""
+                misspelt.update(hint)
                 self.problem(
                     key_node,
                     f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))}){also}",
                 )
-        for key in sorted(required - node.value.keys()):
+        for key in sorted(required - node.value.keys() - misspelt):
             self.problem(node, f"{what} is missing the key {key!r}")
         return node.value
 
@@ -275,7 +277,7 @@ class _Builder:
         values = {}
         for lang in ("sv", "en"):
             if lang in fields:
-                values[lang] = self.string(fields[lang], f"the {lang} text of {what}")
+                values[lang] = self.string(fields[lang], f"{what} ({lang})")
                 if values[lang] is not None:
                     self.placeholders(fields[lang], values[lang])
         if values.get("sv") is None or values.get("en") is None:
@@ -398,7 +400,7 @@ class _Builder:
                     self.problem(fields["role"], f"unknown role {raw!r} (use one of {choices})")
             if code is not None and label is not None:
                 options.append(Option(code, label, role))
-        if len(options) == 1:
+        if isinstance(node.value, list) and len(node.value) == 1:
             self.problem(node, f"{what} has a single option; give at least two")
         return tuple(options)
 
@@ -813,6 +815,8 @@ class _Builder:
         def check(ref: str) -> str | None:
             if ref in self.known.variables or ref in self.known.derived:
                 return None
+            if self.declared.get(ref) is _DERIVED and ref != name and ref not in later:
+                return None  # an earlier derived variable with its own reported problem
             if any(c.name == ref for c in CONTEXT_VARIABLES):
                 return (
                     f"derived variable {name!r} uses the context variable {ref!r}; "
