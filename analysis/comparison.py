@@ -1,0 +1,195 @@
+"""Differences between two groups in a binary item: crude (2x2) and stratified (CMH)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import chi2, chi2_contingency, fisher_exact
+from scipy.stats.contingency import odds_ratio
+from statsmodels.stats.contingency_tables import StratifiedTable
+
+from analysis.proportions import CONFIDENCE, wilson_interval
+
+
+@dataclass(frozen=True)
+class TwoByTwo:
+    """Rows (first, second group) by columns (yes, no); odds ratios are first / second."""
+
+    yes_first: int
+    no_first: int
+    yes_second: int
+    no_second: int
+
+    @classmethod
+    def from_values(cls, first: np.ndarray, second: np.ndarray) -> TwoByTwo:
+        """Cross-tabulate two 0/1 vectors, dropping missing (``NaN``) answers."""
+        a, b = _yes_no(first)
+        c, d = _yes_no(second)
+        return cls(a, b, c, d)
+
+    @property
+    def array(self) -> np.ndarray:
+        return np.array([[self.yes_first, self.no_first], [self.yes_second, self.no_second]])
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Comparison of two shares, first minus second.
+
+    ``newcombe_*`` is the hybrid-score interval for the difference; ``fisher_p`` the
+    two-sided exact p; ``fisher_or_*`` the conditional maximum-likelihood odds ratio with its
+    exact interval (what R's ``fisher.test`` reports, not the sample odds ratio);
+    ``chisq_*`` Pearson's test without continuity correction, ``chisq_yates_p`` the
+    Yates-corrected p for contrast only. Undefined figures are ``None``.
+    """
+
+    table: TwoByTwo
+    share_first: float | None
+    share_second: float | None
+    difference: float | None
+    newcombe_lower: float | None
+    newcombe_upper: float | None
+    fisher_p: float
+    fisher_or_conditional_mle: float | None
+    fisher_or_lower: float | None
+    fisher_or_upper: float | None
+    sample_or: float | None
+    chisq_statistic: float | None
+    chisq_df: int
+    chisq_p: float | None
+    chisq_min_expected: float
+    chisq_yates_p: float | None
+
+
+def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Difference:
+    """Difference in shares with Newcombe's interval, Fisher's exact and Pearson's test.
+
+    Methods and conventions:
+
+    * Newcombe (1998) method 10 (hybrid score): Wilson limits ``l, u`` of each share without
+      continuity correction, ``d - sqrt((p1-l1)^2 + (u2-p2)^2)``,
+      ``d + sqrt((u1-p1)^2 + (p2-l2)^2)``.
+    * Fisher's exact test, two-sided by summing tables no more probable than the observed
+      (R's ``fisher.test``); odds ratio is the conditional MLE with the exact
+      (Cornfield) interval, via ``scipy.stats.contingency.odds_ratio(kind="conditional")``.
+      ``scipy.stats.fisher_exact().statistic`` would be the sample odds ratio instead.
+    * Pearson's chi-square with ``correction=False``; scipy's default applies Yates on 2x2.
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Interval estimation for the difference between independent
+    proportions: comparison of eleven methods. Statistics in Medicine 17, 873-890.
+    Agresti, A. (2013). Categorical Data Analysis, 3rd ed., sections 3.5 and 16.6.
+    """
+    a, b, c, d = table.yes_first, table.no_first, table.yes_second, table.no_second
+    n1, n2 = a + b, c + d
+    p1 = a / n1 if n1 else None
+    p2 = c / n2 if n2 else None
+    lower = upper = diff = None
+    if n1 and n2:
+        diff = p1 - p2
+        l1, u1 = wilson_interval(a, n1, confidence)
+        l2, u2 = wilson_interval(c, n2, confidence)
+        lower = diff - math.hypot(p1 - l1, u2 - p2)
+        upper = diff + math.hypot(u1 - p1, p2 - l2)
+    tab = table.array
+    cond_or = odds_ratio(tab, kind="conditional")
+    or_ci = cond_or.confidence_interval(confidence)
+    expected = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / tab.sum()
+    pearson = yates = None
+    if expected.min() > 0:
+        pearson = chi2_contingency(tab, correction=False)
+        yates = chi2_contingency(tab, correction=True)
+    return Difference(
+        table=table,
+        share_first=p1,
+        share_second=p2,
+        difference=diff,
+        newcombe_lower=lower,
+        newcombe_upper=upper,
+        fisher_p=float(fisher_exact(tab).pvalue),
+        fisher_or_conditional_mle=_finite(cond_or.statistic),
+        fisher_or_lower=_finite(or_ci.low),
+        fisher_or_upper=_finite(or_ci.high),
+        sample_or=(a * d) / (b * c) if b * c > 0 else None,
+        chisq_statistic=float(pearson.statistic) if pearson else None,
+        chisq_df=1,
+        chisq_p=float(pearson.pvalue) if pearson else None,
+        chisq_min_expected=float(expected.min()),
+        chisq_yates_p=float(yates.pvalue) if yates else None,
+    )
+
+
+@dataclass(frozen=True)
+class MantelHaenszel:
+    """Cochran-Mantel-Haenszel test of first vs second, stratified (e.g. by group).
+
+    ``p_value`` has no continuity correction; ``p_value_continuity_corrected`` applies R's
+    rule (subtract 0.5 only when ``|sum(O - E)| >= 0.5``). ``common_or_mh`` is the
+    Mantel-Haenszel odds ratio with the Robins-Breslow-Greenland interval.
+    """
+
+    statistic: float
+    df: int
+    p_value: float
+    common_or_mh: float | None
+    or_lower: float | None
+    or_upper: float | None
+    p_value_continuity_corrected: float
+    strata_tables: tuple[tuple[str, TwoByTwo], ...]
+
+
+def mantel_haenszel(tables: Mapping[str, TwoByTwo],
+                    confidence: float = CONFIDENCE) -> MantelHaenszel:
+    """CMH test over 2x2 tables, one per stratum, as R's ``mantelhaen.test`` on a 2x2xK table.
+
+    Strata with fewer than two answers carry no information and are left out (R refuses
+    them). The upper tail is taken with ``chi2.sf``: statsmodels' ``test_null_odds``
+    returns ``1 - cdf``, which is 0 below ~1e-16, and always subtracts the 0.5 correction.
+
+    References
+    ----------
+    Mantel, N. & Haenszel, W. (1959). JNCI 22, 719-748. Robins, J., Breslow, N. &
+    Greenland, S. (1986). Biometrics 42, 311-323. Agresti (2013), section 6.4.
+    """
+    usable = [t.array for t in tables.values() if t.array.sum() >= 2]
+    observed = expected = variance = 0.0
+    for tab in usable:
+        n = tab.sum()
+        row1, row2 = tab.sum(axis=1)
+        col1, col2 = tab.sum(axis=0)
+        observed += tab[0, 0]
+        expected += row1 * col1 / n
+        variance += row1 * row2 * col1 * col2 / (n * n * (n - 1))
+    delta = observed - expected
+    statistic = delta * delta / variance
+    correction = 0.5 if abs(delta) >= 0.5 else 0.0
+    corrected = (abs(delta) - correction) ** 2 / variance
+    pooled = StratifiedTable(usable)
+    or_low, or_high = pooled.oddsratio_pooled_confint(alpha=1 - confidence)
+    return MantelHaenszel(
+        statistic=float(statistic),
+        df=1,
+        p_value=float(chi2.sf(statistic, 1)),
+        common_or_mh=_finite(pooled.oddsratio_pooled),
+        or_lower=_finite(or_low),
+        or_upper=_finite(or_high),
+        p_value_continuity_corrected=float(chi2.sf(corrected, 1)),
+        strata_tables=tuple(tables.items()),
+    )
+
+
+def _yes_no(values: np.ndarray) -> tuple[int, int]:
+    answered = np.asarray(values, dtype=float)
+    answered = answered[~np.isnan(answered)]
+    yes = int(answered.sum())
+    return yes, int(answered.size) - yes
+
+
+def _finite(value: float) -> float | None:
+    """Non-finite estimates (an odds ratio of 0 or infinity) become ``None``, as in JSON."""
+    value = float(value)
+    return value if math.isfinite(value) else None

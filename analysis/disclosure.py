@@ -1,0 +1,336 @@
+"""Disclosure control: which published figures to suppress so no small group is revealed.
+
+The policy (docs/disclosure.md) in short: every published figure is a count of respondents
+(``n``), optionally with a count of "yes" (a share is ``yes / n``), and each count is a sum
+of *atoms*, the counts of the finest cross-classification of the microdata (e.g.
+municipality x group x gender x age band x answer). A figure whose ``n`` is below the
+round's minimum cell size is suppressed (*primary*); further figures are suppressed
+(*complementary*) until no suppressed count can be pinned down from what is published.
+
+"Pinned down" is checked as an attacker would: the published figures are linear equations
+in the non-negative atoms, so for each suppressed count we minimise and maximise it subject
+to them (linear programming). If the minimum equals the maximum the count is derivable,
+whatever the route: a margin minus the other cells, a filtered table subtracted from an
+unfiltered one, or a combination of several tables over the same atoms.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.linalg import null_space
+from scipy.optimize import linprog
+
+#: Smallest number of respondents a published figure may describe (a round may set more).
+DEFAULT_MIN_CELL = 5
+#: How far apart the attacker's bounds must be for a suppressed count to count as hidden
+#: (a tolerance for the LP solver, far below one respondent).
+BOUNDS_TOLERANCE = 1e-6
+
+Key = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A published cell: which atoms its respondent count sums and which its "yes" count.
+
+    ``key`` names the cell, e.g. ``(("municipality", "Norrköping"), ("gender", "annat"))``
+    plus a ``("table", ...)`` entry telling apart tables over the same categories.
+    ``yes_atoms`` is empty for a plain count of respondents.
+    """
+
+    key: Key
+    n_atoms: frozenset[int]
+    yes_atoms: frozenset[int] = frozenset()
+
+    @property
+    def measures(self) -> dict[str, frozenset[int]]:
+        """The counts this figure reveals: ``n`` and, for a share, ``yes`` and ``no``."""
+        if not self.yes_atoms:
+            return {"n": self.n_atoms}
+        return {"n": self.n_atoms, "yes": self.yes_atoms, "no": self.n_atoms - self.yes_atoms}
+
+
+@dataclass(frozen=True)
+class Table:
+    """Figures meant for publication over one vector of atom counts."""
+
+    atoms: tuple[int, ...]
+    figures: tuple[Figure, ...]
+
+    def count(self, atoms: Iterable[int]) -> int:
+        return sum(self.atoms[i] for i in atoms)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """A figure withheld from publication and why: ``primary`` or ``complementary``."""
+
+    key: Key
+    reason: str
+    n: int
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """What an attacker can conclude about one count of a suppressed figure."""
+
+    key: Key
+    measure: str
+    value: int
+    lower: float
+    upper: float
+
+    @property
+    def determined(self) -> bool:
+        return self.upper - self.lower < BOUNDS_TOLERANCE
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A count of a suppressed figure that the published figures determine exactly."""
+
+    key: Key
+    measure: str
+    value: int
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The figures to withhold from a table, in the order they were decided."""
+
+    min_cell: int
+    suppressed: tuple[Suppression, ...]
+
+    def is_suppressed(self, key: Key) -> bool:
+        return any(s.key == key for s in self.suppressed)
+
+
+def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
+    """Primary and complementary suppression for ``table``, checked until nothing is derivable.
+
+    Primary: every figure with ``0 < n < min_cell``. Complementary, repeated until
+    :func:`derivable` finds no count of a primary cell: for the first exposed count,
+    suppress one of the cell's *siblings* (published, disjoint from it, inside its smallest
+    parent that has any: the cells a margin would be subtracted from), preferring those
+    with a positive count of the exposed kind (hiding a sibling without "yes" answers does
+    not hide a "yes" count) and then the fewest respondents; the smallest published parent
+    when no parent has a sibling. Complementary cells are large enough to publish, so
+    their own counts may stay derivable.
+
+    A count that is derivable only because a published figure with at least ``min_cell``
+    respondents is unanimous (0 yes or 0 no) is accepted: that is the published group's
+    property, the same for everyone in it.
+    """
+    index = {f.key: f for f in table.figures}
+    suppressed = {f.key: Suppression(f.key, "primary", table.count(f.n_atoms))
+                  for f in table.figures if 0 < table.count(f.n_atoms) < min_cell}
+    while True:
+        hidden = set(suppressed)
+        exposed = [e for e in derivable(table, hidden)
+                   if suppressed[e.key].reason == "primary"
+                   and not _unanimous(table, index[e.key], e, hidden)]
+        if not exposed:
+            return Plan(min_cell, tuple(suppressed.values()))
+        extra = _complement(table, index[exposed[0].key], exposed[0].measure, hidden)
+        suppressed[extra.key] = Suppression(extra.key, "complementary",
+                                            table.count(extra.n_atoms))
+
+
+def derivable(table: Table, hidden: Iterable[Key]) -> tuple[Exposure, ...]:
+    """Counts of the ``hidden`` figures that the other (published) figures determine.
+
+    Exact for the linear relaxation, with one linear programme: the published counts are
+    equations ``A x = b`` in the atoms ``x >= 0``. The programme finds the atoms that are 0
+    at every solution (forced by published zeros, possibly in combination); on the
+    remaining atoms the solutions fill an affine space, so a count is determined exactly
+    when its coefficient vector lies in the row space of ``A`` (checked against the null
+    space). Equivalent to the two programmes per count of :func:`attacker_bounds`
+    (minimum equals maximum), at a fraction of the cost.
+    """
+    hidden = set(hidden)
+    size = len(table.atoms)
+    rows, values = _equations(table, hidden)
+    free = ~_always_zero(rows, values, size)
+    basis = null_space(rows[:, free]) if len(rows) else np.eye(int(free.sum()))
+    exposures = []
+    for figure in table.figures:
+        if figure.key not in hidden:
+            continue
+        for measure, atoms in figure.measures.items():
+            weights = _indicator(atoms, size)[free]
+            if np.linalg.norm(basis.T @ weights) < BOUNDS_TOLERANCE:
+                exposures.append(Exposure(figure.key, measure, table.count(atoms)))
+    return tuple(exposures)
+
+
+def attacker_bounds(table: Table, suppressed: Iterable[Key]) -> tuple[Bounds, ...]:
+    """Minimum and maximum of every count of every suppressed figure given the rest.
+
+    The published figures' counts are equality constraints on the non-negative atoms.
+    """
+    hidden = set(suppressed)
+    return tuple(b for f in table.figures if f.key in hidden
+                 for b in _audit_figure(table, f, hidden))
+
+
+def table_from_frame(frame: pd.DataFrame, levels: Mapping[str, Sequence[str]],
+                     breakdowns: Mapping[str, Sequence[Sequence[str]]],
+                     item: str | None = None) -> Table:
+    """Atoms and figures for tables published from ``frame``.
+
+    ``levels`` gives the categories of every column used; ``breakdowns`` maps a table name
+    to the column combinations it publishes, e.g. ``{"threat": [(), ("municipality",),
+    ("municipality", "group", "gender")]}``. Tables named ``item`` publish the share of
+    ``item`` (its respondent count and "yes" count); other tables publish counts of all
+    respondents (demographics, response counts). With ``item`` the atoms are also split
+    by answer (yes, no, none: missing or not asked), so a filtered table and an unfiltered
+    one over the same people constrain the same atoms.
+    """
+    columns = list(levels)
+    states = ("yes", "no", "none") if item else ("all",)
+    atoms_index = {combo: i for i, combo in enumerate(
+        itertools.product(*(levels[c] for c in columns), states))}
+    counts = np.zeros(len(atoms_index), dtype=int)
+    state = _answer_states(frame, item)
+    grouped = frame.assign(_state=state).groupby([*columns, "_state"]).size()
+    for combo, count in grouped.items():
+        if combo in atoms_index:
+            counts[atoms_index[combo]] += int(count)
+    figures = []
+    for name, combos in breakdowns.items():
+        for dims in combos:
+            for values in itertools.product(*(levels[c] for c in dims)):
+                where = dict(zip(dims, values, strict=True))
+                matching = [(combo, i) for combo, i in atoms_index.items()
+                            if all(combo[columns.index(c)] == v for c, v in where.items())]
+                everyone = frozenset(i for _, i in matching)
+                key = (("table", name), *where.items())
+                if name != item:
+                    figures.append(Figure(key, everyone))
+                    continue
+                answered = frozenset(i for combo, i in matching if combo[-1] != "none")
+                yes = frozenset(i for combo, i in matching if combo[-1] == "yes")
+                figures.append(Figure(key, answered, yes))
+    return Table(tuple(int(c) for c in counts), tuple(figures))
+
+
+def plan_for_report(data, min_cell: int = DEFAULT_MIN_CELL) -> dict:
+    """The suppression plan of everything :mod:`analysis.report` publishes, as plain data.
+
+    One table per binary item (its shares by every published breakdown) together with the
+    respondent counts by stratum and covariate, which constrain the same people.
+    """
+    from analysis.data import GROUP, MUNICIPALITY
+
+    strata = (MUNICIPALITY, GROUP)
+    breakdowns = [(), (MUNICIPALITY,), (GROUP,), strata,
+                  *((*strata, c) for c in data.covariates)]
+    counts = [(), (MUNICIPALITY,), strata, *((*strata, c) for c in data.covariates)]
+    levels = {c: data.levels[c] for c in (*strata, *data.covariates)}
+    items: dict[str, list] = {}
+    respondents: dict[Key, dict] = {}
+    for item in data.binary:
+        table = table_from_frame(data.responses, levels,
+                                 {item: breakdowns, "respondents": counts}, item)
+        plan = protect(table, min_cell)
+        for s in plan.suppressed:
+            entry = {"cell": dict(s.key[1:]), "reason": s.reason}
+            if dict(s.key)["table"] == item:
+                items.setdefault(item, []).append(entry)
+            else:
+                respondents.setdefault(s.key, entry)
+    return {
+        "min_cell": min_cell,
+        "items": {item: items.get(item, []) for item in data.binary},
+        "respondents": list(respondents.values()),
+    }
+
+
+def _answer_states(frame: pd.DataFrame, item: str | None) -> np.ndarray:
+    if item is None:
+        return np.full(len(frame), "all", dtype=object)
+    # NaN (missing) and NOT_ASKED both fall in "none": neither is counted in the item's n.
+    values = frame[item].to_numpy(dtype=float)
+    return np.select([values == 1, values == 0], ["yes", "no"], "none").astype(object)
+
+
+def _audit_figure(table: Table, figure: Figure, hidden: set[Key]) -> tuple[Bounds, ...]:
+    rows, values = _equations(table, hidden)
+    equations = {"A_eq": rows, "b_eq": values} if len(rows) else {}
+    bounds = []
+    for measure, atoms in figure.measures.items():
+        objective = _indicator(atoms, len(table.atoms))
+        low = linprog(objective, bounds=(0, None), method="highs", **equations)
+        high = linprog(-objective, bounds=(0, None), method="highs", **equations)
+        upper = -high.fun if high.status == 0 else float("inf")
+        bounds.append(Bounds(figure.key, measure, table.count(atoms), low.fun, upper))
+    return tuple(bounds)
+
+
+def _equations(table: Table, hidden: set[Key]) -> tuple[np.ndarray, np.ndarray]:
+    """The published counts as ``A x = b`` over the atoms."""
+    measures = [atoms for f in table.figures if f.key not in hidden
+                for atoms in f.measures.values()]
+    rows = np.array([_indicator(atoms, len(table.atoms)) for atoms in measures])
+    values = np.array([table.count(atoms) for atoms in measures], dtype=float)
+    return rows.reshape(len(measures), len(table.atoms)), values
+
+
+def _always_zero(rows: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Atoms that are 0 in every non-negative solution of ``rows @ x = values``.
+
+    One programme over ``(x, y, t)``: maximise ``sum(y)`` with ``y_i <= x_i``, ``y_i <= 1``,
+    ``rows @ x = t * values``, ``t >= 1``. Scaling lets every atom that can be positive in
+    some solution reach ``y_i = 1``; the others stay at 0.
+    """
+    if not len(rows):
+        return np.zeros(size, dtype=bool)
+    identity = np.eye(size)
+    result = linprog(
+        np.concatenate([np.zeros(size), -np.ones(size), [0.0]]),
+        A_ub=np.hstack([-identity, identity, np.zeros((size, 1))]),
+        b_ub=np.zeros(size),
+        A_eq=np.hstack([rows, np.zeros_like(rows), -values[:, None]]),
+        b_eq=np.zeros(len(rows)),
+        bounds=[(0, None)] * size + [(0, 1)] * size + [(1, None)],
+        method="highs",
+    )
+    return result.x[size:2 * size] < 0.5
+
+
+def _unanimous(table: Table, figure: Figure, exposure: Exposure, hidden: set[Key]) -> bool:
+    """Whether an exposed zero "yes" or "no" follows from a unanimous published parent."""
+    if exposure.measure == "n" or exposure.value != 0:
+        return False
+    atoms = figure.measures[exposure.measure]
+    return any(f.key not in hidden and f.yes_atoms and figure.n_atoms <= f.n_atoms
+               and table.count(f.measures[exposure.measure]) == 0
+               for f in table.figures) and bool(atoms)
+
+
+def _complement(table: Table, failing: Figure, measure: str, hidden: set[Key]) -> Figure:
+    parents = sorted((f for f in table.figures
+                      if failing.n_atoms <= f.n_atoms and f.key != failing.key),
+                     key=lambda f: (len(f.n_atoms), table.count(f.n_atoms)))
+    for parent in parents:
+        siblings = [f for f in table.figures
+                    if f.key not in hidden and f.n_atoms and f.n_atoms <= parent.n_atoms
+                    and not (f.n_atoms & failing.n_atoms)]
+        useful = [f for f in siblings if table.count(f.measures.get(measure, f.n_atoms)) > 0]
+        if useful or siblings:
+            return min(useful or siblings, key=lambda f: table.count(f.n_atoms))
+    published_parents = [p for p in parents if p.key not in hidden]
+    if not published_parents:
+        raise RuntimeError(f"no complementary cell can protect {failing.key}")
+    return published_parents[0]
+
+
+def _indicator(atoms: Iterable[int], size: int) -> np.ndarray:
+    vector = np.zeros(size)
+    vector[list(atoms)] = 1.0
+    return vector

@@ -1,0 +1,187 @@
+"""Response rates, post-stratification weights and weighted shares with design-based SEs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis.data import GROUP, MUNICIPALITY, SurveyData
+from analysis.proportions import CONFIDENCE, z_value
+
+#: The design whose standard error the published weighted shares use. Respondents are
+#: treated as a random subsample of the invited within each municipality x group stratum
+#: (response homogeneity groups), without a finite-population correction: the chiefs
+#: compare the processes behind the figures (next year's officials, the other
+#: municipality), not only this year's head count, so the conservative SE is published.
+DEFAULT_DESIGN = "stratified"
+DESIGNS = ("poststratified", "stratified", "stratified_fpc")
+
+
+@dataclass(frozen=True)
+class StratumRate:
+    """Completes / invited of one stratum and its weight ``invited / responded``."""
+
+    municipality: str
+    group: str
+    invited: int
+    responded: int
+    response_rate: float
+    ps_weight: float | None
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Completes / invited summed over strata (``label`` names the municipality or total)."""
+
+    label: str
+    invited: int
+    responded: int
+    response_rate: float
+
+
+@dataclass(frozen=True)
+class ResponseRates:
+    """AAPOR RR-style response rates: every submitted response counts as complete."""
+
+    by_stratum: tuple[StratumRate, ...]
+    by_municipality: tuple[Rate, ...]
+    total: Rate
+
+
+@dataclass(frozen=True)
+class WeightedEstimate:
+    """A weighted share with its standard error and Wald interval ``share +/- z SE``."""
+
+    share: float
+    se: float
+    wald_lower: float
+    wald_upper: float
+
+
+@dataclass(frozen=True)
+class WeightedShare:
+    """Weighted share of one item in a domain (a municipality or the total).
+
+    ``share_formula`` = sum(w y) / sum(w) over the item's respondents (what the designs
+    estimate: missing answers are re-weighted within the domain); ``share_stratum_combined``
+    = sum(N_h p_h) / sum(N_h), the alternative that combines stratum shares with invited
+    counts (they differ when missingness differs between strata). The three designs share
+    the point estimate and differ in the SE; ``default`` names the published one.
+    """
+
+    label: str
+    share_formula: float | None
+    share_stratum_combined: float | None
+    poststratified: WeightedEstimate | None
+    stratified: WeightedEstimate | None
+    stratified_fpc: WeightedEstimate | None
+    default: str = DEFAULT_DESIGN
+
+
+def response_rates(data: SurveyData) -> ResponseRates:
+    """Response rates per stratum, municipality and in total, with post-stratification weights.
+
+    Strata follow ``data.levels``; a stratum without responses has no weight (``None``).
+    """
+    counts = data.responses.groupby([MUNICIPALITY, GROUP]).size()
+    strata = []
+    for municipality in data.levels[MUNICIPALITY]:
+        for group in data.levels[GROUP]:
+            invited = _invited(data, municipality, group)
+            responded = int(counts.get((municipality, group), 0))
+            if invited == 0 and responded == 0:
+                continue
+            strata.append(StratumRate(municipality, group, invited, responded,
+                                      responded / invited,
+                                      invited / responded if responded else None))
+    by_municipality = tuple(
+        _sum(m, [s for s in strata if s.municipality == m]) for m in data.levels[MUNICIPALITY])
+    return ResponseRates(tuple(strata), by_municipality, _sum("total", strata))
+
+
+def weighted_share(data: SurveyData, item: str, municipalities: Sequence[str], label: str,
+                   confidence: float = CONFIDENCE) -> WeightedShare:
+    """Post-stratified share of ``item`` among respondents of ``municipalities``.
+
+    Weights are ``w = invited / responded`` of the respondent's stratum. The SE is the
+    linearisation (Taylor) variance of the ratio estimator sum(w y) / sum(w) for a domain:
+    every response contributes ``x_i = w_i (y_i - share) / sum(w)`` inside the domain among
+    the item's respondents and 0 elsewhere, centred within each stratum, and
+
+    * ``poststratified``: simple random sample post-stratified to the invited counts,
+      ``n / (n - 1) * sum((x_i - mean_h(x))^2)`` (R survey's ``postStratify``);
+    * ``stratified``: ``sum_h n_h / (n_h - 1) * sum_i in h (x_i - mean_h(x))^2``;
+    * ``stratified_fpc``: as stratified times ``1 - n_h / N_h`` (finite population).
+
+    ``n``, ``n_h`` count all responses, as in R's ``svymean(na.rm = TRUE)`` on a domain.
+
+    References
+    ----------
+    Lumley, T. (2010). Complex Surveys: A Guide to Analysis Using R, ch. 2 and 7.
+    Särndal, C.-E., Swensson, B. & Wretman, J. (1992). Model Assisted Survey Sampling,
+    sections 5.9 and 7.6.
+    """
+    frame = data.responses
+    rates = {(s.municipality, s.group): s for s in response_rates(data).by_stratum}
+    stratum = list(zip(frame[MUNICIPALITY], frame[GROUP], strict=True))
+    weight = np.array([rates[key].ps_weight for key in stratum], dtype=float)
+    values = frame[item].to_numpy(dtype=float)
+    used = frame[MUNICIPALITY].isin(municipalities).to_numpy() & ~np.isnan(values) & (
+        values >= 0)
+    combined = _stratum_combined(data, item, municipalities, rates)
+    if not used.any():
+        return WeightedShare(label, None, combined, None, None, None)
+    total_weight = weight[used].sum()
+    estimate = float(np.sum(weight[used] * values[used]) / total_weight)
+    x = np.where(used, weight * (np.where(used, values, 0) - estimate) / total_weight, 0.0)
+    labels = np.array([f"{m}\x1f{g}" for m, g in stratum])
+    squares, n_h, invited_h = [], [], []
+    for key in np.unique(labels):
+        in_stratum = labels == key
+        centred = x[in_stratum] - x[in_stratum].mean()
+        squares.append(float(np.sum(centred**2)))
+        n_h.append(int(in_stratum.sum()))
+        invited_h.append(rates[tuple(key.split("\x1f"))].invited)
+    squares_a, n_a, invited_a = np.array(squares), np.array(n_h), np.array(invited_h)
+    n = n_a.sum()
+    scale = np.where(n_a > 1, n_a / np.maximum(n_a - 1, 1), 1.0)
+    variances = {
+        "poststratified": n / (n - 1) * squares_a.sum(),
+        "stratified": float(np.sum(scale * squares_a)),
+        "stratified_fpc": float(np.sum(scale * (1 - n_a / invited_a) * squares_a)),
+    }
+    z = z_value(confidence)
+    estimates = {}
+    for design, variance in variances.items():
+        se = float(np.sqrt(variance))
+        estimates[design] = WeightedEstimate(estimate, se, estimate - z * se, estimate + z * se)
+    return WeightedShare(label, estimate, combined, **estimates)
+
+
+def _stratum_combined(data: SurveyData, item: str, municipalities: Sequence[str],
+                      rates: dict) -> float | None:
+    numerator = denominator = 0.0
+    for (municipality, group), rate in rates.items():
+        if municipality not in municipalities:
+            continue
+        rows = data.answered(item)
+        rows = rows[(rows[MUNICIPALITY] == municipality) & (rows[GROUP] == group)]
+        if rows.empty:
+            return None
+        numerator += rate.invited * rows[item].mean()
+        denominator += rate.invited
+    return numerator / denominator if denominator else None
+
+
+def _invited(data: SurveyData, municipality: str, group: str) -> int:
+    invited = data.invited
+    match = invited[(invited[MUNICIPALITY] == municipality) & (invited[GROUP] == group)]
+    return int(match["invited"].sum())
+
+
+def _sum(label: str, strata: Sequence[StratumRate]) -> Rate:
+    invited = sum(s.invited for s in strata)
+    responded = sum(s.responded for s in strata)
+    return Rate(label, invited, responded, responded / invited if invited else float("nan"))

@@ -1,0 +1,48 @@
+"""`paverkan stats`: every figure of a round as JSON, for scripts and researchers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from analysis import data as tidy_data
+from analysis import disclosure, report
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@click.command(help="Compute every statistic of a round from tidy CSV files and write JSON.")
+@click.option("--responses", type=_FILE, required=True,
+              help="One row per response: municipality, group, gender, age_band, variables.")
+@click.option("--invited", type=_FILE, required=True,
+              help="Invited counts: municipality, group, invited.")
+@click.option("--questionnaire", "definition", type=_FILE, default=None,
+              help="The questionnaire YAML; without it 0/1 and small-integer columns are "
+                   "read as binary and ordinal items.")
+@click.option("--json", "output", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="Where to write the figures ('-' for standard output).")
+@click.option("--min-cell", type=click.IntRange(min=1), default=disclosure.DEFAULT_MIN_CELL,
+              show_default=True, help="Smallest published cell for the suppression plan.")
+def stats(responses: Path, invited: Path, definition: Path | None, output: Path,
+          min_cell: int) -> None:
+    frame = tidy_data.read_responses(responses)
+    counts = tidy_data.read_invited(invited)
+    if definition is None:
+        data = tidy_data.from_frame(frame, counts)
+    else:
+        import questionnaires
+
+        data = tidy_data.from_questionnaire(frame, counts, questionnaires.load(definition))
+    try:
+        figures = report.build(data, min_cell=min_cell)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    text = json.dumps(figures, ensure_ascii=False, indent=1, allow_nan=False)
+    if str(output) == "-":
+        click.echo(text)
+        return
+    output.write_text(text + "\n", encoding="utf-8")
+    click.echo(f"{output}: {len(data.binary)} binary and {len(data.ordinal)} ordinal items, "
+               f"{len(data.responses)} responses", err=True)

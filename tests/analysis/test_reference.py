@@ -1,0 +1,146 @@
+"""Every figure of every independent reference dataset matches this package's output.
+
+The folders under ``../shared/reference`` (R: base stats + survey, see its README) are
+discovered, not listed, so a new dataset is checked without changing this file. The JSON is
+walked generically: each reference field must have a computed counterpart (same path, or
+one of the renames below) or the test fails, so nothing is silently left unchecked.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analysis import data as tidy_data
+from analysis import report
+
+REFERENCE_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+FOLDERS = sorted(p for p in REFERENCE_ROOT.iterdir() if p.is_dir()) if (
+    REFERENCE_ROOT.is_dir()) else []
+
+EXACT = 1e-9
+#: R's own ``fisher.test`` estimate/interval (uniroot's default tolerance) and GLM fits with
+#: R's default ``glm.control()``: the README gives these as accurate to ~1e-4 only.
+LESS_PRECISE = 1e-4
+#: Reference fields that are not figures: provenance of the R run, and R's own fitting
+#: controls and warning texts (our fit's convergence is compared through ``converged``,
+#: its estimates and deviance; its iteration count is the algorithm's, not a figure).
+NOT_FIGURES = {
+    ("meta", "dataset"), ("meta", "survey_file"), ("meta", "invited_file"),
+    ("meta", "survey_md5"), ("meta", "invited_md5"), ("meta", "r_version"),
+    ("meta", "packages"), ("meta", "survey_package_used"), ("meta", "generated_by"),
+    ("logistic", "glm_control"), ("logistic", "warnings"), ("logistic", "iterations"),
+}
+PRECISE_SUFFIX = "_precise"
+DEFAULT_CONTROL_SUFFIX = "_r_default_control"
+R_FISHER_FIELDS = {"fisher_or_conditional_mle", "fisher_or_lower", "fisher_or_upper"}
+
+
+@cache
+def computed(folder: Path) -> dict[str, Any]:
+    data = tidy_data.from_frame(tidy_data.read_responses(folder / "survey.csv"),
+                                tidy_data.read_invited(folder / "invited.csv"))
+    return report.build(data)
+
+
+def compare(reference: Any, ours: Any, path: tuple[str, ...], tolerance: float,
+            problems: list[str], counter: list[int]) -> None:
+    """Walk ``reference`` and record every figure that differs from or is missing in ours."""
+    where = "/".join(path)
+    if isinstance(reference, dict):
+        if not isinstance(ours, dict):
+            problems.append(f"{where}: expected an object, got {ours!r}")
+            return
+        for key, value in reference.items():
+            _compare_field(reference, key, value, ours, path, tolerance, problems, counter)
+    elif isinstance(reference, list):
+        if not isinstance(ours, list) or len(ours) != len(reference):
+            problems.append(f"{where}: expected {len(reference)} entries, got {ours!r}")
+            return
+        for i, (ref_item, our_item) in enumerate(zip(reference, ours, strict=True)):
+            compare(ref_item, our_item, (*path, str(i)), tolerance, problems, counter)
+    else:
+        counter[0] += 1
+        if not _equal(reference, ours, tolerance):
+            problems.append(f"{where}: reference {reference!r}, computed {ours!r}")
+
+
+def _compare_field(parent: dict, key: str, value: Any, ours: dict, path: tuple[str, ...],
+                   tolerance: float, problems: list[str], counter: list[int]) -> None:
+    section = "logistic" if path and path[-1].startswith("logistic") else path[0] if path else ""
+    if (section, key) in NOT_FIGURES:
+        return
+    if path == ("meta",) and key == "ordinal_item":
+        counter[0] += 1
+        if value not in ours.get("ordinal_items", ()):
+            problems.append(f"meta/ordinal_item: {value!r} not among our ordinal items")
+        return
+    if key == "coefficients" and parent.get("separation_suspected"):
+        separated = set(parent["gender_levels_with_zero_events_or_nonevents"])
+        value = [c for c in value if c["level"] not in separated or c["variable"] != "gender"]
+        for coefficient in ours.get("coefficients", []):
+            if coefficient["variable"] == "gender" and coefficient["level"] in separated:
+                counter[0] += 1
+                if not coefficient["separated"] or coefficient["estimate"] is not None:
+                    problems.append(f"{'/'.join(path)}/{coefficient['term']}: separated "
+                                    "level reported with a coefficient")
+        ours = {**ours, key: [c for c in ours.get(key, []) if not c.get("separated")]}
+    our_key, field_tolerance = key, tolerance
+    if key.endswith(PRECISE_SUFFIX):
+        our_key = key.removesuffix(PRECISE_SUFFIX)
+    elif key in R_FISHER_FIELDS or key.endswith(DEFAULT_CONTROL_SUFFIX):
+        field_tolerance = LESS_PRECISE
+    if our_key not in ours:
+        problems.append(f"{'/'.join((*path, key))}: no computed value ({our_key})")
+        return
+    compare(value, ours[our_key], (*path, key), field_tolerance, problems, counter)
+
+
+def _equal(reference: Any, ours: Any, tolerance: float) -> bool:
+    if reference is None or isinstance(reference, (bool, str)):
+        return reference == ours
+    if not isinstance(ours, (int, float)) or isinstance(ours, bool):
+        return False
+    if reference == 0:
+        return abs(ours) < 1e-15
+    return math.isclose(reference, ours, rel_tol=tolerance, abs_tol=0)
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+def test_a_researcher_recomputing_in_r_gets_every_published_figure(folder: Path) -> None:
+    """Every figure in reference.json equals ours: 1e-9 relative, 1e-4 where R is coarse."""
+    with (folder / "reference.json").open(encoding="utf-8") as handle:
+        reference = json.load(handle)
+    problems: list[str] = []
+    counter = [0]
+    compare(reference, computed(folder), (), EXACT, problems, counter)
+    assert not problems, f"{len(problems)} of {counter[0]} figures differ:\n" + "\n".join(
+        problems[:40])
+    assert counter[0] > 1000
+
+
+def test_the_reference_folders_are_found() -> None:
+    """The shared reference is there and holds at least the first dataset."""
+    assert FOLDERS, f"no reference folders under {REFERENCE_ROOT}"
+
+
+def test_a_reference_field_we_do_not_compute_fails_the_comparison() -> None:
+    """A figure added to the reference without a computed counterpart is reported."""
+    problems: list[str] = []
+    compare({"items": {"q": {"total": {"n": 3, "new_figure": 0.5}}}},
+            {"items": {"q": {"total": {"n": 3}}}}, (), EXACT, problems, [0])
+    assert problems == ["items/q/total/new_figure: no computed value (new_figure)"]
+
+
+def test_a_figure_off_in_the_ninth_digit_fails_the_comparison() -> None:
+    """The exact fields are held to 1e-9 relative, R's coarse Fisher estimate to 1e-4."""
+    problems: list[str] = []
+    compare({"chisq_p": 0.0414071517665688, "fisher_or_lower": 1.00195448664169},
+            {"chisq_p": 0.0414071517665688 * (1 + 2e-9), "fisher_or_lower": 1.0019},
+            (), EXACT, problems, [0])
+    assert [p.split(":")[0] for p in problems] == ["chisq_p"]
