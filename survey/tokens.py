@@ -59,7 +59,7 @@ def find_invitation(db: Session, token: str) -> Invitation | None:
 
 def pool_marker(invitation: Invitation) -> str:
     """Marks a pooled submission as this invitation's without naming it."""
-    return keyed_hash(derive_key(link_key(invitation.round), "pool-marker"), invitation.id)
+    return next(iter(markers(invitation.round, [invitation.id])))
 
 
 def draft_id(token: str) -> str:
@@ -80,3 +80,9 @@ def assign_token(invitation: Invitation) -> str:
     token = token_for(invitation)
     invitation.token_hash = token_hash(token)
     return token
+
+
+def markers(round_: Round, invitation_ids) -> dict[str, str]:
+    """:func:`pool_marker` for many invitations of one round at once: marker → id."""
+    key = derive_key(link_key(round_), "pool-marker")
+    return {keyed_hash(key, invitation_id): invitation_id for invitation_id in invitation_ids}

@@ -22,11 +22,11 @@ from pathlib import Path
 import factory
 import psycopg
 import pytest
-from flask import g
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import create_engine, make_url
 from sqlalchemy.orm import sessionmaker
 
+import questionnaires
 from survey import create_app, db, migrate, models, tokens
 from survey.cli import cli as paverkan
 
@@ -38,6 +38,7 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 TEST_SECRET = "test-instance-secret"
+DEFAULT_INSTRUMENT = questionnaires.load(questionnaires.DEFAULT_DEFINITION)
 
 
 def _postgres_problem() -> str | None:
@@ -196,12 +197,23 @@ def runner(app):
     return app.test_cli_runner()
 
 
+#: The test's app and session, for factories (set by ``db_session``).
+_current: dict = {}
+
+
 @pytest.fixture
 def db_session(app):
-    """The database session tests and operations share, inside an app context."""
-    with app.app_context():
-        g.db_session = db.database(app).sessionmaker()
-        yield g.db_session
+    """The test's database session, on the same outer transaction as the app's requests.
+
+    No app context stays pushed: Flask would reuse it for every request of the test client,
+    sharing ``g`` (CSRF token, locale) between requests. Wrap direct calls of operations in
+    ``with app.app_context():``.
+    """
+    session = db.database(app).sessionmaker()
+    _current.update(app=app, session=session)
+    yield session
+    _current.clear()
+    session.close()
 
 
 # Factories: rows with sensible defaults; pass only what the test is about.
@@ -210,7 +222,7 @@ def db_session(app):
 class _Factory(factory.alchemy.SQLAlchemyModelFactory):
     class Meta:
         abstract = True
-        sqlalchemy_session_factory = db.session
+        sqlalchemy_session_factory = staticmethod(lambda: _current["session"])
         sqlalchemy_session_persistence = "flush"
 
 
@@ -219,9 +231,9 @@ class RoundFactory(_Factory):
         model = models.Round
 
     title = factory.Sequence(lambda n: f"Otillåten påverkan {2026 + n}")
-    questionnaire_id = "test"
-    definition = "{}"
-    fingerprint = "0" * 64
+    questionnaire_id = DEFAULT_INSTRUMENT.id
+    definition = DEFAULT_INSTRUMENT.canonical_json
+    fingerprint = DEFAULT_INSTRUMENT.fingerprint
     reference_year = 2025
     election_year = False
     opens_on = factory.LazyFunction(lambda: dt.date.today() - dt.timedelta(days=7))
@@ -244,9 +256,10 @@ class InvitationFactory(_Factory):
 
     @factory.post_generation
     def token(obj, create, extracted, **kwargs):  # noqa: N805
-        db.session().flush()
-        obj.token = tokens.assign_token(obj)
-        db.session().flush()
+        _current["session"].flush()
+        with _current["app"].app_context():
+            obj.token = tokens.assign_token(obj)
+        _current["session"].flush()
 
 
 class UserFactory(_Factory):

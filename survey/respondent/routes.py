@@ -1,3 +1,211 @@
-"""Respondent routes: parse the request, call an operation, render. No writes here."""
+"""Respondent routes: parse the request, call an operation, render.
 
-from survey.respondent import bp  # noqa: F401
+The token appears only in ``/s/<token>``; its POST trades it for a fresh server-side session
+and every later address is token-free. Every repeat path after a submit (a second submit,
+Back, the link opened again) ends on the same "already submitted" page.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from flask import redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+
+from questionnaires.model import Page, Questionnaire
+from survey import db
+from survey.i18n import current_language
+from survey.instrument import merge_page, questionnaire_of, visible_questions
+from survey.models import Invitation
+from survey.respondent import bp, operations
+from survey.respondent.forms import page_form
+from survey.respondent.operations import LinkState
+
+TOKEN = "respondent_token"
+SUBMITTED = "respondent_submitted"
+#: The draft's position when the respondent last stood on the review page.
+REVIEW = "review"
+
+
+@dataclass
+class Respondent:
+    """The respondent of this request, found through the token kept in the session."""
+
+    token: str
+    invitation: Invitation
+    questionnaire: Questionnaire
+    answers: dict
+    page: str | None
+
+    @property
+    def scope(self) -> dict:
+        return {**operations.scope(self.invitation), **self.answers}
+
+    def visible_pages(self) -> tuple[Page, ...]:
+        return self.questionnaire.visible_pages(self.scope)
+
+
+def _render(template: str, status: int = 200, **context):
+    round_ = context.get("round")
+    year = round_.reference_year if round_ is not None else None
+    lang = current_language()
+    return render_template(template, t=lambda text: text.render(lang, year), **context), status
+
+
+def _link_page(link: operations.Link):
+    """The page for a link that cannot start (unknown, closed, not yet open, submitted)."""
+    if link.state is LinkState.UNKNOWN:
+        return _render("respondent/unknown_link.html", 404)
+    if link.state is LinkState.SUBMITTED:
+        return _render("respondent/already_submitted.html", round=link.round)
+    if link.state is LinkState.NOT_YET_OPEN:
+        return _render("respondent/not_open.html", 403, round=link.round)
+    return _render("respondent/closed.html", 403, round=link.round)
+
+
+def respondent_required(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if session.get(SUBMITTED):
+            return _render("respondent/already_submitted.html")
+        token = session.get(TOKEN)
+        if token is None:
+            return _render("respondent/session_ended.html", 403)
+        database = db.session()
+        link = operations.look_up(database, token)
+        if link.state is not LinkState.READY:
+            return _link_page(link)
+        draft = operations.load_draft(database, token)
+        respondent = Respondent(
+            token, link.invitation, questionnaire_of(link.round), draft.answers, draft.page
+        )
+        return view(respondent, *args, **kwargs)
+
+    return wrapper
+
+
+@bp.get("/s/<path:token>")
+def start(token: str):
+    """The landing page of a link: says what the study is; consumes nothing."""
+    database = db.session()
+    link = operations.look_up(database, token)
+    if link.state is not LinkState.READY:
+        return _link_page(link)
+    return _render(
+        "respondent/start.html",
+        round=link.round,
+        questionnaire=questionnaire_of(link.round),
+        started=bool(operations.load_draft(database, token).answers),
+        form=FlaskForm(),
+    )
+
+
+@bp.post("/s/<path:token>")
+def begin(token: str):
+    """Trade the token for a new session and continue at a token-free address."""
+    link = operations.look_up(db.session(), token)
+    if link.state is not LinkState.READY:
+        return _link_page(link)
+    lang = session.get("lang")
+    session.clear()
+    session.regenerate()
+    session[TOKEN] = token
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("respondent.resume"))
+
+
+@bp.get("/svar")
+@respondent_required
+def resume(respondent: Respondent):
+    visible = respondent.visible_pages()
+    ids = [p.id for p in visible]
+    if respondent.page == REVIEW or (respondent.page is None and respondent.answers):
+        return redirect(url_for("respondent.review"))
+    page_id = respondent.page if respondent.page in ids else ids[0]
+    return redirect(url_for("respondent.page", page_id=page_id))
+
+
+@bp.route("/svar/sida/<page_id>", methods=["GET", "POST"])
+@respondent_required
+def page(respondent: Respondent, page_id: str):
+    visible = respondent.visible_pages()
+    current = next((p for p in visible if p.id == page_id), None)
+    if current is None:
+        return redirect(url_for("respondent.resume"))
+    questions = visible_questions(current, respondent.scope)
+    form = page_form(
+        current,
+        questions,
+        respondent.answers,
+        formdata=request.form if request.method == "POST" else None,
+    )
+    if request.method == "POST" and form.validate():
+        answers = merge_page(
+            respondent.questionnaire,
+            respondent.answers,
+            current,
+            form.answers(),
+            operations.scope(respondent.invitation),
+        )
+        respondent.answers = answers
+        target = _neighbour(respondent.visible_pages(), current, request.form.get("action"))
+        operations.save_draft(
+            db.session(), respondent.token, respondent.invitation.round_id, answers, target
+        )
+        if target == REVIEW:
+            return redirect(url_for("respondent.review"))
+        return redirect(url_for("respondent.page", page_id=target))
+    return _render(
+        "respondent/page.html",
+        round=respondent.invitation.round,
+        page=current,
+        questions=questions,
+        form=form,
+        number=visible.index(current) + 1,
+        count=len(visible),
+        first=visible.index(current) == 0,
+    )
+
+
+def _neighbour(visible: tuple[Page, ...], current: Page, action: str | None) -> str:
+    """Where Next or Back leads, among the pages visible after this page's answers."""
+    ids = [p.id for p in visible]
+    position = ids.index(current.id)
+    if action == "back":
+        return ids[max(position - 1, 0)]
+    return ids[position + 1] if position + 1 < len(ids) else REVIEW
+
+
+@bp.route("/svar/granska", methods=["GET", "POST"])
+@respondent_required
+def review(respondent: Respondent):
+    form = FlaskForm()
+    if request.method == "POST" and form.validate_on_submit():
+        if request.form.get("action") == "back":
+            return redirect(url_for("respondent.page", page_id=respondent.visible_pages()[-1].id))
+        if operations.submit(db.session(), respondent.token):
+            lang = session.get("lang")
+            session.clear()
+            session[SUBMITTED] = True
+            if lang:
+                session["lang"] = lang
+            return redirect(url_for("respondent.thanks"))
+        return _link_page(operations.look_up(db.session(), respondent.token))
+    scope = respondent.scope
+    pages = [(p, visible_questions(p, scope)) for p in respondent.visible_pages()]
+    return _render(
+        "respondent/review.html",
+        round=respondent.invitation.round,
+        pages=pages,
+        answers=respondent.answers,
+        form=form,
+    )
+
+
+@bp.get("/svar/tack")
+def thanks():
+    if not session.get(SUBMITTED):
+        return redirect(url_for("respondent.resume"))
+    return _render("respondent/thanks.html")

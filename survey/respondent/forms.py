@@ -1,0 +1,166 @@
+"""WTForms forms generated from one page of the instrument.
+
+Fields parse what the browser sent strictly: a code that is not one of the question's
+options, a number outside its range or a text beyond its length becomes a message next to
+the field, never an exception and never a stored value.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import Field
+
+from questionnaires.model import Page, Question, QuestionType
+
+#: A free-text answer without its own limit in the definition.
+DEFAULT_MAX_LENGTH = 2000
+
+
+class _Answer(Field):
+    """A field rendered by our templates (not by WTForms widgets)."""
+
+    def __init__(self, question: Question, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.question = question
+
+    def _value(self):
+        return self.data
+
+    def answers(self) -> dict:
+        """The variables this field sets, by name; unanswered ones are absent."""
+        raise NotImplementedError
+
+
+class ChoiceField(_Answer):
+    """One option of a single-choice or scale question, or one grid row."""
+
+    def __init__(self, question: Question, variable: str, codes: set[int], **kwargs) -> None:
+        super().__init__(question, **kwargs)
+        self.variable = variable
+        self.codes = codes
+
+    def process_formdata(self, valuelist) -> None:
+        raw = valuelist[-1] if valuelist else ""
+        if raw == "":
+            self.data = None
+            return
+        code = _int(raw)
+        if code not in self.codes:
+            self.data = None
+            raise ValueError(_("Choose one of the options shown."))
+        self.data = code
+
+    def answers(self) -> dict:
+        return {} if self.data is None else {self.variable: self.data}
+
+
+class MultipleField(_Answer):
+    """A multiple-choice question: every option is a 0/1 variable ``<question>_<code>``."""
+
+    def process_formdata(self, valuelist) -> None:
+        codes = {_int(raw) for raw in valuelist}
+        allowed = {option.code for option in self.question.options}
+        if not codes <= allowed:
+            self.data = None
+            raise ValueError(_("Choose among the options shown."))
+        self.data = sorted(codes)
+
+    def answers(self) -> dict:
+        if not self.data:
+            return {}
+        return {
+            f"{self.question.id}_{o.code}": int(o.code in self.data) for o in self.question.options
+        }
+
+
+class NumberField(_Answer):
+    def process_formdata(self, valuelist) -> None:
+        raw = (valuelist[-1] if valuelist else "").strip()
+        if raw == "":
+            self.data = None
+            return
+        number = _int(raw)
+        if number is None:
+            self.data = None
+            raise ValueError(_("Write a whole number, using digits only."))
+        low, high = self.question.minimum, self.question.maximum
+        if (low is not None and number < low) or (high is not None and number > high):
+            self.data = None
+            raise ValueError(
+                _("Write a number from %(low)s to %(high)s.", low=low or 0, high=high or "∞")
+            )
+        self.data = number
+
+    def answers(self) -> dict:
+        return {} if self.data is None else {self.question.id: self.data}
+
+
+class TextField(_Answer):
+    @property
+    def max_length(self) -> int:
+        return self.question.max_length or DEFAULT_MAX_LENGTH
+
+    def process_formdata(self, valuelist) -> None:
+        text = (valuelist[-1] if valuelist else "").replace("\r\n", "\n").strip()
+        self.data = text or None
+        if len(text) > self.max_length:
+            raise ValueError(
+                _(
+                    "The text is too long: at most %(max)s characters, you wrote %(count)s."
+                    " Shorten it and send again.",
+                    max=self.max_length,
+                    count=len(text),
+                )
+            )
+
+    def answers(self) -> dict:
+        return {} if self.data is None else {self.question.id: self.data}
+
+
+def _int(raw: str) -> int | None:
+    raw = raw.strip()
+    if not raw.lstrip("-").isdigit() or len(raw) > 9:
+        return None
+    return int(raw)
+
+
+class PageForm(FlaskForm):
+    """Base of the generated forms; which button was pressed comes as ``action``."""
+
+    def answer_fields(self) -> list[_Answer]:
+        return [f for f in self if isinstance(f, _Answer)]
+
+    def answers(self) -> dict:
+        result: dict = {}
+        for answer_field in self.answer_fields():
+            result.update(answer_field.answers())
+        return result
+
+
+def page_form(page: Page, questions: list[Question], answers: dict, formdata=None) -> PageForm:
+    """A form for the questions of ``page`` this respondent is asked, filled from ``answers``."""
+    fields: dict[str, Field] = {}
+    data: dict = {}
+    for question in questions:
+        codes = {o.code for o in question.options}
+        if question.type is QuestionType.GRID:
+            for item in question.items:
+                fields[item.variable] = ChoiceField(question, item.variable, codes)
+                data[item.variable] = answers.get(item.variable)
+        elif question.type is QuestionType.MULTIPLE:
+            fields[question.id] = MultipleField(question)
+            data[question.id] = [
+                o.code for o in question.options if answers.get(f"{question.id}_{o.code}") == 1
+            ]
+        elif question.type is QuestionType.NUMBER:
+            fields[question.id] = NumberField(question)
+            data[question.id] = answers.get(question.id)
+        elif question.type is QuestionType.TEXT:
+            fields[question.id] = TextField(question)
+            data[question.id] = answers.get(question.id)
+        else:
+            fields[question.id] = ChoiceField(question, question.id, codes)
+            data[question.id] = answers.get(question.id)
+    form_class = type(f"Page_{page.id}", (PageForm,), fields)
+    return form_class(formdata=formdata, data=data)

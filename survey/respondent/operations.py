@@ -1,0 +1,186 @@
+"""Every database write of the respondent flow, each in one transaction.
+
+Anonymity is kept here (docs/anonymity.md): nothing in a respondent's path writes to their
+invitation row. A submit only inserts a pooled submission (and deletes the draft, which is
+keyed by the token, not the invitation). A flush later turns a whole pool into responses in
+shuffled order and marks the same number of invitations responded, in one transaction, so
+no backup, transaction id or row order pairs one invitation with one response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import random
+from dataclasses import dataclass, field
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from questionnaires.model import Answers, Questionnaire
+from survey import tokens
+from survey.crypto import CannotOpen, seal, unseal
+from survey.instrument import context, prune, questionnaire_of
+from survey.models import Draft, Invitation, PooledSubmission, Response, Round
+
+
+class LinkState(enum.Enum):
+    UNKNOWN = "unknown"
+    NOT_YET_OPEN = "not_yet_open"
+    CLOSED = "closed"
+    SUBMITTED = "submitted"
+    READY = "ready"
+
+
+@dataclass
+class Link:
+    """What a token leads to, looked up without changing anything."""
+
+    state: LinkState
+    invitation: Invitation | None = None
+
+    @property
+    def round(self) -> Round | None:
+        return self.invitation.round if self.invitation else None
+
+
+@dataclass
+class DraftState:
+    answers: dict = field(default_factory=dict)
+    page: str | None = None
+
+
+def look_up(db: Session, token: str, today: dt.date | None = None) -> Link:
+    today = today or dt.date.today()
+    invitation = tokens.find_invitation(db, token)
+    if invitation is None:
+        return Link(LinkState.UNKNOWN)
+    round_ = invitation.round
+    if round_.state == "closed" or round_.link_salt is None or today > round_.closes_on:
+        return Link(LinkState.CLOSED, invitation)
+    if is_submitted(db, invitation):
+        return Link(LinkState.SUBMITTED, invitation)
+    if not round_.is_open_on(today):
+        return Link(LinkState.NOT_YET_OPEN, invitation)
+    return Link(LinkState.READY, invitation)
+
+
+def is_submitted(db: Session, invitation: Invitation) -> bool:
+    if invitation.state == "responded":
+        return True
+    marker = tokens.pool_marker(invitation)
+    return (
+        db.scalar(select(PooledSubmission.id).where(PooledSubmission.marker == marker)) is not None
+    )
+
+
+def scope(invitation: Invitation) -> dict[str, int]:
+    return context(invitation.round, invitation.group)
+
+
+def load_draft(db: Session, token: str) -> DraftState:
+    """The saved answers of this link, or an empty draft (also when none can be read)."""
+    row = db.get(Draft, tokens.draft_id(token))
+    if row is None:
+        return DraftState()
+    try:
+        data = json.loads(unseal(tokens.draft_key(token), row.content))
+    except CannotOpen:
+        return DraftState()
+    return DraftState(data["answers"], data.get("page"))
+
+
+def save_draft(db: Session, token: str, round_id: int, answers: Answers, page: str | None) -> None:
+    """Store the answers so far and where to continue, readable only with the link."""
+    content = seal(tokens.draft_key(token), json.dumps({"answers": answers, "page": page}).encode())
+    db.merge(Draft(id=tokens.draft_id(token), round_id=round_id, content=content))
+    db.commit()
+
+
+def submit(db: Session, token: str, today: dt.date | None = None) -> bool:
+    """Put the draft's answers into the pool once; False when this link already submitted.
+
+    The invitation row is only read. The marker's unique constraint makes a second submit
+    (two tabs, a double click, a replayed request) fail without a second response.
+    """
+    today = today or dt.date.today()
+    link = look_up(db, token, today)
+    if link.state is not LinkState.READY:
+        return False
+    invitation = link.invitation
+    round_ = invitation.round
+    questionnaire: Questionnaire = questionnaire_of(round_)
+    answers = prune(questionnaire, load_draft(db, token).answers, scope(invitation))
+    db.add(
+        PooledSubmission(
+            round_id=round_.id,
+            marker=tokens.pool_marker(invitation),
+            fingerprint=round_.fingerprint,
+            municipality=invitation.municipality,
+            group=invitation.group,
+            unit=invitation.unit,
+            answers=answers,
+            submitted_on=today,
+        )
+    )
+    db.execute(delete(Draft).where(Draft.id == tokens.draft_id(token)))
+    try:
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        return False
+    flush_pool(db, round_.id)
+    return True
+
+
+def flush_pool(db: Session, round_id: int, force: bool = False) -> int:
+    """Turn the round's pooled submissions into responses, all at once; returns how many.
+
+    Runs when the pool holds ``POOL_SIZE`` entries, or with ``force`` (round close, before
+    reminders). One transaction inserts the responses in random order with fresh random
+    ids, marks exactly the matching invitations responded and empties the pool.
+    """
+    round_ = db.scalar(select(Round).where(Round.id == round_id).with_for_update())
+    pool = list(db.scalars(select(PooledSubmission).where(PooledSubmission.round_id == round_id)))
+    if not pool or (not force and len(pool) < current_app.config["POOL_SIZE"]):
+        db.rollback()
+        return 0
+    pending = select(Invitation.id).where(
+        Invitation.round_id == round_id, Invitation.state != "responded"
+    )
+    by_marker = tokens.markers(round_, db.scalars(pending))
+    random.SystemRandom().shuffle(pool)
+    for entry in pool:
+        db.add(
+            Response(
+                round_id=round_id,
+                fingerprint=entry.fingerprint,
+                municipality=entry.municipality,
+                group=entry.group,
+                unit=entry.unit,
+                answers=entry.answers,
+                submitted_on=entry.submitted_on,
+            )
+        )
+    db.flush()
+    responded = sorted(by_marker[e.marker] for e in pool if e.marker in by_marker)
+    db.execute(update(Invitation).where(Invitation.id.in_(responded)).values(state="responded"))
+    db.execute(delete(PooledSubmission).where(PooledSubmission.round_id == round_id))
+    db.commit()
+    return len(pool)
+
+
+def pooled_invitation_ids(db: Session, round_: Round) -> set[str]:
+    """Invitations whose submission waits in the pool: reminders must skip them."""
+    pool = set(
+        db.scalars(select(PooledSubmission.marker).where(PooledSubmission.round_id == round_.id))
+    )
+    if not pool:
+        return set()
+    pending = select(Invitation.id).where(
+        Invitation.round_id == round_.id, Invitation.state != "responded"
+    )
+    return {i for m, i in tokens.markers(round_, db.scalars(pending)).items() if m in pool}
