@@ -8,8 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy.stats import norm
+from statsmodels.genmod.families import Binomial
+from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from analysis.proportions import CONFIDENCE, z_value
@@ -126,7 +127,7 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         warnings.simplefilter("always", PerfectSeparationWarning)
-        fit = sm.GLM(y, design, family=sm.families.Binomial()).fit(
+        fit = GLM(y, design, family=Binomial()).fit(
             maxiter=max_iterations, tol_criterion="deviance", rtol=epsilon, atol=0.1 * epsilon)
     messages += [str(w.message) for w in caught]
     in_separated_level = np.zeros(len(y), dtype=bool)

@@ -25,7 +25,7 @@ from analysis.logistic import (
 from analysis.multiplicity import adjust
 from analysis.ordinal import distribution, rank_sum_test
 from analysis.proportions import CONFIDENCE, share, z_value
-from analysis.weights import DEFAULT_DESIGN, response_rates, weighted_share
+from analysis.weights import DEFAULT_DESIGN, response_rates, weighted_shares
 
 #: The sensitivity model on the two large gender categories, whose coefficients stay
 #: estimable when the small ones (``annat``, ``vill ej svara``) have no events.
@@ -34,6 +34,11 @@ STABLE_GENDERS = ("kvinna", "man")
 
 def build(data: SurveyData, min_cell: int = disclosure.DEFAULT_MIN_CELL) -> dict[str, Any]:
     """All statistics of ``data`` as plain data, ready for :func:`json.dumps`."""
+    with disclosure.single_threaded_blas():
+        return _build(data, min_cell)
+
+
+def _build(data: SurveyData, min_cell: int) -> dict[str, Any]:
     municipalities = data.levels[MUNICIPALITY]
     if len(municipalities) != 2:
         raise ValueError("the comparisons need exactly two municipalities, found "
@@ -41,7 +46,7 @@ def build(data: SurveyData, min_cell: int = disclosure.DEFAULT_MIN_CELL) -> dict
     rates = response_rates(data)
     by_stratum = [plain(s) for s in rates.by_stratum]
     items = {item: _binary_item(data, item) for item in data.binary}
-    report = {
+    return {
         "meta": {
             "n_rows": len(data.responses),
             "conf_level": CONFIDENCE,
@@ -73,7 +78,6 @@ def build(data: SurveyData, min_cell: int = disclosure.DEFAULT_MIN_CELL) -> dict
         "ordinal": {item: _ordinal_item(data, item) for item in data.ordinal},
         "disclosure": disclosure.plan_for_report(data, min_cell),
     }
-    return report
 
 
 def plain(value: Any) -> Any:
@@ -98,11 +102,14 @@ def _binary_item(data: SurveyData, item: str) -> dict[str, Any]:
     first, second = data.levels[MUNICIPALITY]
     groups = data.levels[GROUP]
 
+    answers = rows[item].to_numpy(dtype=float)
+    categories = {c: rows[c].to_numpy(dtype=object) for c in data.levels}
+
     def values(**where: str) -> np.ndarray:
         mask = np.ones(len(rows), dtype=bool)
         for column, level in where.items():
-            mask &= (rows[column] == level).to_numpy()
-        return rows[item].to_numpy(dtype=float)[mask]
+            mask &= categories[column] == level
+        return answers[mask]
 
     def table(**where: str) -> TwoByTwo:
         return TwoByTwo.from_values(values(municipality=first, **where),
@@ -128,9 +135,9 @@ def _binary_item(data: SurveyData, item: str) -> dict[str, Any]:
         "logistic": _logistic(data, item, model_levels),
         "logistic_kvinna_man_only": _logistic(
             data, item, {**model_levels, GENDER: STABLE_GENDERS}),
-        "weighted": [plain(weighted_share(data, item, [m], m)) for m in
-                     data.levels[MUNICIPALITY]] + [
-            plain(weighted_share(data, item, data.levels[MUNICIPALITY], "total"))],
+        "weighted": [plain(w) for w in weighted_shares(
+            data, item, {**{m: [m] for m in data.levels[MUNICIPALITY]},
+                         "total": data.levels[MUNICIPALITY]})],
     }
     for entry in result["weighted"]:
         entry[MUNICIPALITY] = entry.pop("label")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,9 +101,9 @@ def response_rates(data: SurveyData) -> ResponseRates:
     return ResponseRates(tuple(strata), by_municipality, _sum("total", strata))
 
 
-def weighted_share(data: SurveyData, item: str, municipalities: Sequence[str], label: str,
-                   confidence: float = CONFIDENCE) -> WeightedShare:
-    """Post-stratified share of ``item`` among respondents of ``municipalities``.
+def weighted_shares(data: SurveyData, item: str, domains: Mapping[str, Sequence[str]],
+                    confidence: float = CONFIDENCE) -> tuple[WeightedShare, ...]:
+    """Post-stratified shares of ``item`` in each domain (label -> municipalities).
 
     Weights are ``w = invited / responded`` of the respondent's stratum. The SE is the
     linearisation (Taylor) variance of the ratio estimator sum(w y) / sum(w) for a domain:
@@ -124,54 +124,54 @@ def weighted_share(data: SurveyData, item: str, municipalities: Sequence[str], l
     sections 5.9 and 7.6.
     """
     frame = data.responses
-    rates = {(s.municipality, s.group): s for s in response_rates(data).by_stratum}
-    stratum = list(zip(frame[MUNICIPALITY], frame[GROUP], strict=True))
-    weight = np.array([rates[key].ps_weight for key in stratum], dtype=float)
+    strata = response_rates(data).by_stratum
+    municipality = frame[MUNICIPALITY].to_numpy(dtype=object)
+    group = frame[GROUP].to_numpy(dtype=object)
+    members = [(s, (municipality == s.municipality) & (group == s.group)) for s in strata]
+    weight = np.zeros(len(frame))
+    for stratum, mask in members:
+        weight[mask] = stratum.ps_weight or 0.0
     values = frame[item].to_numpy(dtype=float)
-    used = frame[MUNICIPALITY].isin(municipalities).to_numpy() & ~np.isnan(values) & (
-        values >= 0)
-    combined = _stratum_combined(data, item, municipalities, rates)
-    if not used.any():
-        return WeightedShare(label, None, combined, None, None, None)
-    total_weight = weight[used].sum()
-    estimate = float(np.sum(weight[used] * values[used]) / total_weight)
-    x = np.where(used, weight * (np.where(used, values, 0) - estimate) / total_weight, 0.0)
-    labels = np.array([f"{m}\x1f{g}" for m, g in stratum])
-    squares, n_h, invited_h = [], [], []
-    for key in np.unique(labels):
-        in_stratum = labels == key
-        centred = x[in_stratum] - x[in_stratum].mean()
-        squares.append(float(np.sum(centred**2)))
-        n_h.append(int(in_stratum.sum()))
-        invited_h.append(rates[tuple(key.split("\x1f"))].invited)
-    squares_a, n_a, invited_a = np.array(squares), np.array(n_h), np.array(invited_h)
-    n = n_a.sum()
-    scale = np.where(n_a > 1, n_a / np.maximum(n_a - 1, 1), 1.0)
-    variances = {
-        "poststratified": n / (n - 1) * squares_a.sum(),
-        "stratified": float(np.sum(scale * squares_a)),
-        "stratified_fpc": float(np.sum(scale * (1 - n_a / invited_a) * squares_a)),
-    }
+    answered = ~np.isnan(values) & (values >= 0)
     z = z_value(confidence)
-    estimates = {}
-    for design, variance in variances.items():
-        se = float(np.sqrt(variance))
-        estimates[design] = WeightedEstimate(estimate, se, estimate - z * se, estimate + z * se)
-    return WeightedShare(label, estimate, combined, **estimates)
-
-
-def _stratum_combined(data: SurveyData, item: str, municipalities: Sequence[str],
-                      rates: dict) -> float | None:
-    numerator = denominator = 0.0
-    for (municipality, group), rate in rates.items():
-        if municipality not in municipalities:
+    results = []
+    for label, municipalities in domains.items():
+        inside = [(s, mask) for s, mask in members if s.municipality in municipalities]
+        combined = _stratum_combined(values, answered, inside)
+        used = np.isin(municipality, list(municipalities)) & answered
+        if not used.any():
+            results.append(WeightedShare(label, None, combined, None, None, None))
             continue
-        rows = data.answered(item)
-        rows = rows[(rows[MUNICIPALITY] == municipality) & (rows[GROUP] == group)]
-        if rows.empty:
+        total_weight = weight[used].sum()
+        estimate = float(np.sum(weight[used] * values[used]) / total_weight)
+        x = np.where(used, weight * (np.where(used, values, 0) - estimate) / total_weight, 0)
+        squares = np.array([np.sum((x[mask] - x[mask].mean()) ** 2) for _, mask in members])
+        n_h = np.array([mask.sum() for _, mask in members])
+        invited_h = np.array([s.invited for s, _ in members])
+        n = n_h.sum()
+        scale = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1), 1.0)
+        variances = {
+            "poststratified": n / (n - 1) * squares.sum(),
+            "stratified": np.sum(scale * squares),
+            "stratified_fpc": np.sum(scale * (1 - n_h / invited_h) * squares),
+        }
+        estimates = {}
+        for design, variance in variances.items():
+            se = float(np.sqrt(variance))
+            estimates[design] = WeightedEstimate(estimate, se, estimate - z * se,
+                                                 estimate + z * se)
+        results.append(WeightedShare(label, estimate, combined, **estimates))
+    return tuple(results)
+
+
+def _stratum_combined(values: np.ndarray, answered: np.ndarray,
+                      strata: Sequence[tuple[StratumRate, np.ndarray]]) -> float | None:
+    numerator = denominator = 0.0
+    for stratum, mask in strata:
+        if not (mask & answered).any():
             return None
-        numerator += rate.invited * rows[item].mean()
-        denominator += rate.invited
+        numerator += stratum.invited * values[mask & answered].mean()
+        denominator += stratum.invited
     return numerator / denominator if denominator else None
 
 
