@@ -99,10 +99,13 @@ def loads(text: str, filename: str = "<string>") -> Questionnaire:
 def from_canonical_json(text: str) -> Questionnaire:
     """Rebuild a questionnaire from a round's frozen canonical JSON (validated like a file)."""
     try:
-        data = json.loads(text)
+        root = _from_plain(json.loads(text))
     except ValueError as error:
         raise DefinitionError([Problem("<canonical>", 0, 0, f"not JSON: {error}")]) from None
-    return _Builder("<canonical>").build(_from_plain(data))
+    except RecursionError:
+        message = f"nested more than {MAX_NESTING} levels deep"
+        raise DefinitionError([Problem("<canonical>", 0, 0, message)]) from None
+    return _Builder("<canonical>").build(root)
 
 
 def _compose(text: str, filename: str) -> Node:
@@ -115,35 +118,74 @@ def _compose(text: str, filename: str) -> Node:
         raise DefinitionError([Problem(filename, line, column, message)]) from None
     except yaml.YAMLError as error:
         raise DefinitionError([Problem(filename, 0, 0, f"YAML: {error}")]) from None
+    except RecursionError:
+        message = f"the file is nested more than {MAX_NESTING} levels deep"
+        raise DefinitionError([Problem(filename, 1, 1, message)]) from None
     if root is None:
         raise DefinitionError([Problem(filename, 1, 1, "the file is empty")])
-    problems: list[Problem] = []
-    node = _from_yaml(root, filename, problems)
-    if problems:
-        raise DefinitionError(problems)
-    return node
+    return _Converter(filename).convert(root)
 
 
-def _from_yaml(node: yaml.Node, filename: str, problems: list[Problem]) -> Node:
-    line, column = node.start_mark.line + 1, node.start_mark.column + 1
-    if isinstance(node, yaml.MappingNode):
-        values: dict[str, Node] = {}
-        keys: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            key = _from_yaml(key_node, filename, problems)
-            name = key.raw if key.raw is not None else "?"
-            if name in values:
-                problems.append(Problem(filename, key.line, key.column, f"duplicate key {name!r}"))
-            values[name] = _from_yaml(value_node, filename, problems)
-            keys[name] = key
-        return Node(values, line, column, keys=keys)
-    if isinstance(node, yaml.SequenceNode):
-        return Node([_from_yaml(n, filename, problems) for n in node.value], line, column)
-    try:
-        value = yaml.SafeLoader("").construct_object(node)
-    except yaml.YAMLError:
-        value = node.value
-    return Node(value, line, column, raw=node.value, style=node.style)
+#: A definition is about six levels deep; anything far deeper is a mistake or an attack.
+MAX_NESTING = 20
+
+
+class _Converter:
+    """Composed YAML nodes → :class:`Node`, reporting duplicate keys.
+
+    Each YAML node is converted once, so aliases (`*name`) cost nothing extra and an alias
+    "bomb" of nested references cannot blow up; an alias inside its own anchor is refused.
+    """
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.problems: list[Problem] = []
+        self.done: dict[int, Node] = {}
+        self.active: set[int] = set()
+
+    def convert(self, root: yaml.Node) -> Node:
+        node = self.node(root, 0)
+        if self.problems:
+            raise DefinitionError(self.problems)
+        return node
+
+    def problem(self, node: yaml.Node, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(self.filename, mark.line + 1, mark.column + 1, message))
+
+    def node(self, node: yaml.Node, depth: int) -> Node:
+        if id(node) in self.done:
+            return self.done[id(node)]
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        if id(node) in self.active:
+            self.problem(node, "an alias refers to the anchor it is inside")
+            return Node(None, line, column)
+        if depth > MAX_NESTING:
+            self.problem(node, f"nested more than {MAX_NESTING} levels deep")
+            return Node(None, line, column)
+        self.active.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            values: dict[str, Node] = {}
+            keys: dict[str, Node] = {}
+            for key_node, value_node in node.value:
+                key = self.node(key_node, depth + 1)
+                name = key.raw if key.raw is not None else "?"
+                if name in values:
+                    self.problem(key_node, f"duplicate key {name!r}")
+                values[name] = self.node(value_node, depth + 1)
+                keys[name] = key
+            result = Node(values, line, column, keys=keys)
+        elif isinstance(node, yaml.SequenceNode):
+            result = Node([self.node(n, depth + 1) for n in node.value], line, column)
+        else:
+            try:
+                value = yaml.SafeLoader("").construct_object(node)
+            except yaml.YAMLError:
+                value = node.value
+            result = Node(value, line, column, raw=node.value, style=node.style)
+        self.active.discard(id(node))
+        self.done[id(node)] = result
+        return result
 
 
 def _from_plain(value: Any) -> Node:

@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import questionnaires
 from questionnaires import DefinitionError
@@ -107,3 +109,64 @@ def test_a_yes_written_unquoted_stays_text_in_labels():
 def test_a_corrupted_canonical_json_is_a_definition_error():
     with pytest.raises(DefinitionError, match="not JSON"):
         questionnaires.from_canonical_json("{")
+
+
+MINIMAL = (Path(__file__).parent / "definitions" / "minimal.yaml").read_text(encoding="utf-8")
+EDIT_CHARACTERS = " :-{}[],'\"\n#&*!|>0123456789abqxyz_=()"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, len(MINIMAL) - 1),
+            st.sampled_from(["delete", "insert", "replace"]),
+            st.sampled_from(EDIT_CHARACTERS),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_a_mistyped_definition_only_ever_raises_the_definition_error(edits):
+    """Whatever an editor's slip does to a file, the answer is a located message, not a crash."""
+    text = list(MINIMAL)
+    for position, action, character in edits:
+        position = min(position, len(text) - 1)
+        if action == "delete":
+            del text[position]
+        elif action == "insert":
+            text.insert(position, character)
+        else:
+            text[position] = character
+    try:
+        questionnaires.loads("".join(text))
+    except DefinitionError:
+        pass
+
+
+BOMB = "\n".join(
+    [f"l0: &l0 [{', '.join(['x'] * 10)}]"]
+    + [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 9)]
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[" * 1000 + "]" * 1000, "nested more than 20 levels deep"),
+        ("a: " + "{b: " * 25 + "1" + "}" * 25, "nested more than 20 levels deep"),
+        ("a: &a [*a]", "<string>:1:4: an alias refers to the anchor it is inside"),
+        (BOMB, "unknown key 'l0' in the definition"),
+        ("id:\tx", "<string>:1:4: YAML syntax: found character '\\t' that cannot start any token"),
+    ],
+    ids=["deep-lists", "deep-mappings", "recursive-alias", "alias-bomb", "tab"],
+)
+def test_hostile_yaml_is_refused_quickly_with_a_definition_error(text, message):
+    with pytest.raises(DefinitionError) as caught:
+        questionnaires.loads(text)
+    assert message in str(caught.value)
+
+
+def test_a_deeply_nested_canonical_json_is_a_definition_error():
+    with pytest.raises(DefinitionError, match="nested more than"):
+        questionnaires.from_canonical_json("[" * 100_000 + "]" * 100_000)
