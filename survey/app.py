@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
@@ -88,6 +88,15 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
+        if not session:  # the session itself ended (or cookies are blocked)
+            return page(
+                400,
+                _("Your session has ended"),
+                _(
+                    "Open the link in your e-mail again (or log in again) to continue."
+                    " Answers you saved on earlier pages are kept."
+                ),
+            )
         return page(
             400,
             _("The form has expired"),

@@ -143,12 +143,17 @@ def connection(engine):
 class CsrfClient(FlaskClient):
     """A test client that fills in the CSRF token like a browser that loaded the form."""
 
+    def csrf_token(self, form_page: str) -> str:
+        """The CSRF token of the form on ``form_page``, as a browser holding it would send."""
+        page = self.get(form_page)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
+        assert match, f"no CSRF token on {form_page} ({page.status_code})"
+        return match.group(1)
+
     def submit(self, url: str, data: dict | None = None, *, form_page: str | None = None, **kw):
         """GET ``form_page`` (default ``url``), take its CSRF token, POST ``data`` to ``url``."""
-        page = self.get(form_page or url)
-        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
-        assert match, f"no CSRF token on {form_page or url} ({page.status_code})"
-        return self.post(url, data={**(data or {}), "csrf_token": match.group(1)}, **kw)
+        token = self.csrf_token(form_page or url)
+        return self.post(url, data={**(data or {}), "csrf_token": token}, **kw)
 
 
 class PaverkanRunner(FlaskCliRunner):

@@ -186,11 +186,10 @@ def review(respondent: Respondent):
         if request.form.get("action") == "back":
             return redirect(url_for("respondent.page", page_id=respondent.visible_pages()[-1].id))
         if operations.submit(db.session(), respondent.token):
-            lang = session.get("lang")
-            session.clear()
+            # The token leaves the session; the CSRF token stays, so a double click or a
+            # resent form meets "already sent", not "the form has expired".
+            del session[TOKEN]
             session[SUBMITTED] = True
-            if lang:
-                session["lang"] = lang
             return redirect(url_for("respondent.thanks"))
         return _link_page(operations.look_up(db.session(), respondent.token))
     scope = respondent.scope
