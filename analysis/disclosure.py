@@ -126,22 +126,65 @@ def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
     A count that is derivable only because a published figure with at least ``min_cell``
     respondents is unanimous (0 yes or 0 no) is accepted: that is the published group's
     property, the same for everyone in it.
+
+    Differencing: when a published share's cell contains another (a filtered view inside
+    an unfiltered one) and the people in one but not the other are fewer than
+    ``min_cell``, their "yes" and "no" counts must not be derivable either, although no
+    table shows that group. The inner cell is suppressed first, then as above.
     """
     index = {f.key: f for f in table.figures}
     suppressed = {f.key: Suppression(f.key, "primary", table.count(f.n_atoms))
                   for f in table.figures if 0 < table.count(f.n_atoms) < min_cell}
+    differences = _small_differences(table, min_cell)
     while True:
         hidden = set(suppressed)
         with single_threaded_blas():
-            found = derivable(table, hidden)
-        exposed = [e for e in found
-                   if suppressed[e.key].reason == "primary"
-                   and not _unanimous(table, index[e.key], e, hidden)]
+            found = derivable(table, hidden, tuple(differences.values()))
+        exposed = [e for e in found if _must_hide(e, suppressed, differences)
+                   and not _unanimous(table, {**index, **differences}[e.key], e, hidden)]
         if not exposed:
             return Plan(min_cell, tuple(suppressed.values()))
-        extra = _complement(table, index[exposed[0].key], exposed[0].measure, hidden)
+        first = exposed[0]
+        if first.key in differences:
+            inner = differences[first.key].subtracted
+            extra = index[inner] if inner not in hidden else _complement(
+                table, differences[first.key], first.measure, hidden)
+        else:
+            extra = _complement(table, index[first.key], first.measure, hidden)
         suppressed[extra.key] = Suppression(extra.key, "complementary",
                                             table.count(extra.n_atoms))
+
+
+@dataclass(frozen=True)
+class _Difference(Figure):
+    """The people in a published cell but not in a published cell inside it."""
+
+    subtracted: Key = ()
+
+
+def _small_differences(table: Table, min_cell: int) -> dict[Key, _Difference]:
+    published_groups = {f.n_atoms for f in table.figures}
+    shares = [f for f in table.figures if f.yes_atoms]
+    found = {}
+    for outer in shares:
+        for inner in shares:
+            rest = outer.n_atoms - inner.n_atoms
+            if not (inner.n_atoms < outer.n_atoms and 0 < table.count(rest) < min_cell
+                    and rest not in published_groups):
+                continue
+            key = (("table", "difference"), ("of", repr(outer.key)), ("minus", repr(inner.key)))
+            found[key] = _Difference(key, rest, outer.yes_atoms - inner.yes_atoms,
+                                     subtracted=inner.key)
+    return found
+
+
+def _must_hide(exposure: Exposure, suppressed: Mapping[Key, Suppression],
+               differences: Mapping[Key, _Difference]) -> bool:
+    """Primary cells keep all their counts hidden; a small difference group its answers
+    (how many skipped the item is no one's answer)."""
+    if exposure.key in differences:
+        return exposure.measure != "n"
+    return suppressed[exposure.key].reason == "primary"
 
 
 def single_threaded_blas() -> threadpool_limits:
@@ -150,8 +193,10 @@ def single_threaded_blas() -> threadpool_limits:
     return threadpool_limits(limits=1, user_api="blas")
 
 
-def derivable(table: Table, hidden: Iterable[Key]) -> tuple[Exposure, ...]:
-    """Counts of the ``hidden`` figures that the other (published) figures determine.
+def derivable(table: Table, hidden: Iterable[Key],
+              unpublished: Sequence[Figure] = ()) -> tuple[Exposure, ...]:
+    """Counts of the ``hidden`` figures (and of ``unpublished`` groups) that the published
+    figures determine.
 
     Exact for the linear relaxation, with one linear programme: the published counts are
     equations ``A x = b`` in the atoms ``x >= 0``. The programme finds the atoms that are 0
@@ -167,9 +212,7 @@ def derivable(table: Table, hidden: Iterable[Key]) -> tuple[Exposure, ...]:
     free = ~_always_zero(rows, values, size)
     row_space = _row_space(np.unique(rows[:, free], axis=0)) if len(rows) else None
     exposures = []
-    for figure in table.figures:
-        if figure.key not in hidden:
-            continue
+    for figure in (*(f for f in table.figures if f.key in hidden), *unpublished):
         for measure, atoms in figure.measures.items():
             weights = _indicator(atoms, size)[free]
             if row_space is not None:

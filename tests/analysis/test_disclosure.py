@@ -1,0 +1,215 @@
+"""Small groups stay hidden: proven by solving the published figures as linear constraints.
+
+Each test builds a table that tempts the policy, lets :func:`analysis.disclosure.protect`
+choose what to suppress, and then plays the attacker with its own linear programmes: the
+published counts are equations in the non-negative cell counts, and every count of every
+small (primary) group must have a minimum below its maximum.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import linprog
+
+from analysis import data as tidy_data
+from analysis.disclosure import (
+    DEFAULT_MIN_CELL,
+    Figure,
+    Table,
+    attacker_bounds,
+    derivable,
+    plan_for_report,
+    protect,
+    table_from_frame,
+)
+
+REFERENCE_A = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "a"
+LEVELS = {
+    "municipality": ("Linköping", "Norrköping"),
+    "group": ("förtroendevald", "medarbetare"),
+    "gender": ("kvinna", "man", "annat"),
+}
+STRATA = ("municipality", "group")
+SHARE_TABLES = [(), ("municipality",), ("group",), STRATA, (*STRATA, "gender")]
+COUNT_TABLES = [(), ("municipality",), STRATA, (*STRATA, "gender")]
+
+
+def attacker_range(table: Table, hidden: set, atoms: frozenset[int]) -> tuple[float, float]:
+    """Min and max of ``sum(atoms)`` given every published count (our own LP, not the
+    package's)."""
+    rows, values = [], []
+    for figure in table.figures:
+        if figure.key in hidden:
+            continue
+        measures = [figure.n_atoms]
+        if figure.yes_atoms:
+            measures += [figure.yes_atoms, figure.n_atoms - figure.yes_atoms]
+        for measure in measures:
+            rows.append([1.0 if i in measure else 0.0 for i in range(len(table.atoms))])
+            values.append(sum(table.atoms[i] for i in measure))
+    objective = np.array([1.0 if i in atoms else 0.0 for i in range(len(table.atoms))])
+    low = linprog(objective, A_eq=rows, b_eq=values, bounds=(0, None), method="highs")
+    high = linprog(-objective, A_eq=rows, b_eq=values, bounds=(0, None), method="highs")
+    return low.fun, -high.fun
+
+
+def assert_hidden(table: Table, hidden: set, atoms: frozenset[int], what: str) -> None:
+    low, high = attacker_range(table, hidden, atoms)
+    true = sum(table.atoms[i] for i in atoms)
+    assert low - 1e-9 <= true <= high + 1e-9
+    assert high - low > 0.5, f"{what} is derivable: {low} .. {high}"
+
+
+def assert_primary_cells_hidden(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> set:
+    plan = protect(table, min_cell)
+    hidden = {s.key for s in plan.suppressed}
+    for figure in table.figures:
+        if 0 < table.count(figure.n_atoms) < min_cell:
+            assert figure.key in hidden
+            assert_hidden(table, hidden, figure.n_atoms, f"n of {figure.key}")
+            if figure.yes_atoms:
+                assert_hidden(table, hidden, figure.yes_atoms, f"yes of {figure.key}")
+                assert_hidden(table, hidden, figure.n_atoms - figure.yes_atoms,
+                              f"no of {figure.key}")
+    return hidden
+
+
+def survey_frame(cells: dict[tuple[str, str, str], tuple[int, int]]) -> pd.DataFrame:
+    """Respondents from (municipality, group, gender) -> (yes, no) counts."""
+    rows = []
+    for (municipality, group, gender), (yes, no) in cells.items():
+        rows += [{"municipality": municipality, "group": group, "gender": gender,
+                  "q_threat": float(answer)} for answer in [1] * yes + [0] * no]
+    return pd.DataFrame(rows)
+
+
+def stratum_of_three() -> dict[tuple[str, str, str], tuple[int, int]]:
+    cells = {key: (12, 40) for key in itertools.product(*LEVELS.values())}
+    cells["Norrköping", "förtroendevald", "annat"] = (1, 2)
+    cells["Linköping", "medarbetare", "annat"] = (3, 6)
+    cells["Linköping", "förtroendevald", "annat"] = (2, 5)
+    return cells
+
+
+def test_a_chief_comparing_genders_cannot_work_out_the_three_other_gender_politicians() -> None:
+    """A cell of 3 and the cells that would reveal it by subtraction are withheld."""
+    table = table_from_frame(survey_frame(stratum_of_three()), LEVELS,
+                             {"q_threat": SHARE_TABLES, "respondents": COUNT_TABLES},
+                             "q_threat")
+    hidden = assert_primary_cells_hidden(table)
+    small = (("table", "q_threat"), ("municipality", "Norrköping"),
+             ("group", "förtroendevald"), ("gender", "annat"))
+    assert small in hidden
+    assert len(hidden) > 2, "the small cell alone would be a margin minus the others"
+    assert (("table", "q_threat"), ("municipality", "Norrköping"),
+            ("group", "förtroendevald")) not in hidden, "the stratum itself stays published"
+
+
+def test_suppressing_only_the_small_cell_would_leave_it_derivable() -> None:
+    """The attacker really can subtract: without complementary cells the 3 are exposed."""
+    table = table_from_frame(survey_frame(stratum_of_three()), LEVELS,
+                             {"q_threat": SHARE_TABLES}, "q_threat")
+    small = next(f for f in table.figures if table.count(f.n_atoms) == 3)
+    low, high = attacker_range(table, {small.key}, small.yes_atoms)
+    assert low == pytest.approx(high) == 1
+    assert {e.measure for e in derivable(table, {small.key}) if e.key == small.key} == {
+        "n", "yes", "no"}
+
+
+def test_a_row_where_only_one_cell_is_small_gets_a_rectangle_of_suppressions() -> None:
+    """Two-way table with both margins: one small cell needs partners in its row and
+    column, and a fourth cell so that the row and column sums do not pin them down."""
+    units, columns = ("A", "B", "C"), ("kvinna", "man", "annat")
+    counts = {("A", "kvinna"): 30, ("A", "man"): 25, ("A", "annat"): 2,
+              ("B", "kvinna"): 40, ("B", "man"): 35, ("B", "annat"): 9,
+              ("C", "kvinna"): 22, ("C", "man"): 28, ("C", "annat"): 11}
+    index = {cell: i for i, cell in enumerate(counts)}
+
+    def figure(name: str, cells) -> Figure:
+        return Figure((("cell", name),), frozenset(index[c] for c in cells))
+
+    figures = [figure(f"{u}/{c}", [(u, c)]) for u, c in counts]
+    figures += [figure(u, [(u, c) for c in columns]) for u in units]
+    figures += [figure(c, [(u, c) for u in units]) for c in columns]
+    figures.append(figure("total", list(counts)))
+    table = Table(tuple(counts.values()), tuple(figures))
+    hidden = assert_primary_cells_hidden(table)
+    cells = {dict(k)["cell"] for k in hidden}
+    assert "A/annat" in cells
+    assert len(cells & {f"{u}/{c}" for u, c in counts}) >= 4
+
+
+def test_subtracting_a_filtered_view_from_the_unfiltered_one_reveals_nobody() -> None:
+    """Unfiltered shares by gender and the same filtered to staff: the two politicians of
+    the other gender are in neither table, yet unfiltered minus filtered would be them."""
+    cells = list(itertools.product(("kvinna", "man", "annat"),
+                                   ("förtroendevald", "medarbetare"), ("yes", "no")))
+    counts = {("kvinna", "förtroendevald", "yes"): 9, ("kvinna", "förtroendevald", "no"): 30,
+              ("kvinna", "medarbetare", "yes"): 14, ("kvinna", "medarbetare", "no"): 60,
+              ("man", "förtroendevald", "yes"): 11, ("man", "förtroendevald", "no"): 28,
+              ("man", "medarbetare", "yes"): 10, ("man", "medarbetare", "no"): 55,
+              ("annat", "förtroendevald", "yes"): 2, ("annat", "förtroendevald", "no"): 0,
+              ("annat", "medarbetare", "yes"): 1, ("annat", "medarbetare", "no"): 5}
+    index = {cell: i for i, cell in enumerate(cells)}
+
+    def share(name: str, gender: str | None, group: str | None) -> Figure:
+        chosen = [c for c in cells if gender in (None, c[0]) and group in (None, c[1])]
+        return Figure((("view", name), ("gender", gender or "all")),
+                      frozenset(index[c] for c in chosen),
+                      frozenset(index[c] for c in chosen if c[2] == "yes"))
+
+    genders = ("kvinna", "man", "annat")
+    figures = [share("all", g, None) for g in (*genders, None)]
+    figures += [share("staff", g, "medarbetare") for g in (*genders, None)]
+    table = Table(tuple(counts[c] for c in cells), tuple(figures))
+    group = frozenset(index[("annat", "förtroendevald", answer)] for answer in ("yes", "no"))
+    group_yes = frozenset({index[("annat", "förtroendevald", "yes")]})
+    assert not any(0 < table.count(f.n_atoms) < DEFAULT_MIN_CELL for f in figures)
+    low, high = attacker_range(table, set(), group_yes)
+    assert low == high == 2, "published as is, both politicians' answers are known"
+
+    plan = protect(table)
+    hidden = {s.key for s in plan.suppressed}
+    assert hidden, "the differencing risk is caught although no cell is small"
+    assert_hidden(table, hidden, group_yes, "yes of the two other-gender politicians")
+    assert_hidden(table, hidden, group - group_yes, "no of the two other-gender politicians")
+
+
+def test_the_published_plan_for_a_real_round_hides_every_small_cell() -> None:
+    """On the reference round (a stratum with 3 'annat'), every primary cell of the item
+    tables and the respondent counts has an open range for the attacker."""
+    data = tidy_data.from_frame(tidy_data.read_responses(REFERENCE_A / "survey.csv"),
+                                tidy_data.read_invited(REFERENCE_A / "invited.csv"))
+    levels = {c: data.levels[c] for c in (*STRATA, "gender", "age_band")}
+    breakdowns = {"q_threat": [*SHARE_TABLES, (*STRATA, "age_band")],
+                  "respondents": [*COUNT_TABLES, (*STRATA, "age_band")]}
+    table = table_from_frame(data.responses, levels, breakdowns, "q_threat")
+    hidden = assert_primary_cells_hidden(table)
+    plan = plan_for_report(data)
+    reported = {tuple(sorted(e["cell"].items())) for e in plan["items"]["q_threat"]}
+    expected = {tuple(sorted(dict(k[1:]).items())) for k in hidden
+                if dict(k)["table"] == "q_threat"}
+    assert reported == expected
+    assert {"municipality": "Norrköping", "group": "förtroendevald", "gender": "annat"} in [
+        e["cell"] for e in plan["respondents"]]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_fast_derivability_check_agrees_with_the_attackers_linear_programmes(
+        seed: int) -> None:
+    """The one-LP-plus-row-space shortcut finds exactly the counts whose LP min = max."""
+    rng = np.random.default_rng(seed)
+    counts = {key: (int(rng.integers(0, 4)), int(rng.integers(0, 9)))
+              for key in itertools.product(*LEVELS.values())}
+    table = table_from_frame(survey_frame(counts), LEVELS,
+                             {"q_threat": SHARE_TABLES}, "q_threat")
+    keys = [f.key for f in table.figures]
+    hidden = {keys[i] for i in rng.choice(len(keys), size=6, replace=False)}
+    fast = {(e.key, e.measure) for e in derivable(table, hidden)}
+    slow = {(b.key, b.measure) for b in attacker_bounds(table, hidden) if b.determined}
+    assert fast == slow
