@@ -115,6 +115,8 @@ def _compose(text: str, filename: str) -> Node:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         message = f"YAML syntax: {error.problem or error.context}"
+        if "expected ',' or" in message:
+            message += "; put a text containing : ? # or , in quotes"
         raise DefinitionError([Problem(filename, line, column, message)]) from None
     except yaml.YAMLError as error:
         raise DefinitionError([Problem(filename, 0, 0, f"YAML: {error}")]) from None
@@ -214,6 +216,7 @@ class _Builder:
         self.known = _Known()
         self.scales: dict[str, Scale] = {}
         self.names: dict[str, Node] = {}
+        self.question_ids: dict[str, Node] = {}
         #: every variable name the definition declares → its page id (or _DERIVED), found
         #: before the walk so a condition naming a later variable is told so, not "unknown".
         self.declared: dict[str, object] = {}
@@ -485,7 +488,9 @@ class _Builder:
             return None
         return Page(pid, title, intro, show_if, tuple(questions))
 
-    def question(self, node: Node, page_id: str | None, page_if: ex.Expression | None):
+    def question(
+        self, node: Node, page_id: str | None, page_if: ex.Expression | None
+    ) -> Question | None:
         if not isinstance(node.value, dict):
             self.problem(node, "a question must be a mapping of keys and values")
             return None
@@ -508,6 +513,13 @@ class _Builder:
         )
         assert fields is not None
         qid = self.name(fields["id"], "the question id") if "id" in fields else None
+        # Other questions' ids are their variable names, checked as such by register().
+        named_apart = qtype in (QuestionType.GRID, QuestionType.MULTIPLE)
+        if named_apart and qid is not None and qid in self.question_ids:
+            first = self.question_ids[qid].line
+            self.problem(fields["id"], f"duplicate question id {qid!r} (first at line {first})")
+        elif qid is not None:
+            self.question_ids[qid] = fields["id"]
         what = f"question {qid!r}"
         text = self.text(fields["text"], f"the text of {what}") if "text" in fields else None
         help_text = self.text(fields["help"], f"the help of {what}") if "help" in fields else None

@@ -55,6 +55,9 @@ CASES = [
     ("page-without-questions", 6, 16, "page 'p1' has no questions"),
     ("duplicate-page-id", 14, 9, "duplicate page id 'p1' (first at line 4)"),
     ("single-option", 11, 11, "question 'q1' has a single option; give at least two"),
+    ("duplicate-question-id", 13, 13, "duplicate question id 'reasons' (first at line 7)"),
+    ("unquoted-question-mark", 9, 30, "YAML syntax: expected ',' or '}', but got '?'; put a "
+     "text containing : ? # or , in quotes"),
 ]  # fmt: skip
 
 
