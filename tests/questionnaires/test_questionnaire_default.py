@@ -124,3 +124,18 @@ def test_texts_name_the_reference_year_through_the_year_placeholder():
     assert "{year}" in page.title.sv
     assert page.title.render("sv", 2025) == "Trakasserier och hat under 2025"
     assert page.title.render("en", 2025) == "Harassment and hate in 2025"
+
+
+def test_the_instrument_layer_imports_no_upper_layer_and_no_flask():
+    """questionnaires/ is pure Python: the statistics and exports can use it anywhere."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, questionnaires, questionnaires.codebook, questionnaires.tidy;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in"
+        " ('flask', 'survey', 'analysis', 'exports', 'sqlalchemy')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
