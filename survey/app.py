@@ -59,11 +59,17 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from survey.admin import bp as admin
+    from survey.auth import bp as auth
+    from survey.optout import bp as optout
     from survey.respondent import bp as respondent
     from survey.site import bp as site
 
     app.register_blueprint(site)
     app.register_blueprint(respondent)
+    app.register_blueprint(auth)
+    app.register_blueprint(admin)
+    app.register_blueprint(optout)
 
 
 def _refuse_unmigrated_database():

@@ -34,6 +34,13 @@ class Config:
         self.MAIL_URL = environ.get("PAVERKAN_MAIL_URL") or f"outbox://{instance / 'outbox'}"
         self.SECRET_KEY = environ.get("PAVERKAN_SECRET_KEY") or _instance_secret(instance)
         self.POOL_SIZE = int(environ.get("PAVERKAN_POOL_SIZE", "8"))
+        #: Where respondents reach the app: links in mails are built on it (also from the CLI).
+        self.BASE_URL = environ.get("PAVERKAN_BASE_URL", "http://127.0.0.1:5000")
+        self.MAIL_FROM = environ.get("PAVERKAN_MAIL_FROM", "enkat@localhost")
+        #: Staff sessions end after this much inactivity; respondents' do not (see below).
+        self.ADMIN_IDLE_MINUTES = int(environ.get("PAVERKAN_ADMIN_IDLE_MINUTES", "30"))
+        #: Recipient lists are the one large upload (50,000 rows are about 3 MB).
+        self.RECIPIENT_UPLOAD_MAX_BYTES = 16 * 1024 * 1024
         #: A respondent who leaves a page open for days must not lose it: the session slides
         #: forward on every request and the CSRF token has no time limit of its own.
         self.SESSION_IDLE_DAYS = int(environ.get("PAVERKAN_SESSION_IDLE_DAYS", "14"))

@@ -6,6 +6,7 @@ puts the connection into ``config.attributes``; there is no second way to find t
 
 from alembic import context
 
+import survey.admin.models  # noqa: F401  (the administration's tables)
 import survey.models  # noqa: F401  (registers the tables on the metadata)
 from survey.db import Base
 

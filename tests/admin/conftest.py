@@ -145,3 +145,74 @@ def smtp_server(tmp_path):
     yield run
     for controller in started:
         controller.stop()
+
+
+# Staff and rounds
+
+
+PASSWORD_OF = "ett långt lösenord"
+
+
+@pytest.fixture
+def login(app, db_session):
+    """`login(client, role)`: create a staff member with `role` and log in through the page."""
+    from survey.auth import operations
+
+    def run(client, role: str = "admin", email: str | None = None):
+        email = email or f"{role}@kommun.example.se"
+        if operations.find_user(db_session, email) is None:
+            operations.add_user(db_session, email, role, PASSWORD_OF)
+        response = client.submit("/login", {"email": email, "password": PASSWORD_OF})
+        assert response.status_code == 302, response.text
+        return client
+
+    return run
+
+
+@pytest.fixture
+def admin_client(client, login):
+    return login(client, "admin")
+
+
+@pytest.fixture
+def open_round(db_session):
+    """An open round of the default instrument in Linköping and Norrköping."""
+    import datetime as dt
+
+    from survey.admin import operations
+
+    round_ = operations.create_round(
+        db_session,
+        title="Otillåten påverkan 2026",
+        reference_year=2025,
+        opens_on=dt.date.today() - dt.timedelta(days=1),
+        closes_on=dt.date.today() + dt.timedelta(days=30),
+        municipalities=["Linköping", "Norrköping"],
+        groups=["förtroendevald", "medarbetare"],
+    )
+    operations.open_round(db_session, round_)
+    return round_
+
+
+def recipient_csv(n: int, start: int = 0) -> bytes:
+    """A clean list as Swedish Excel saves it: cp1252, semicolons."""
+    rows = ["E-post;Kommun;Grupp;Enhet"]
+    for i in range(start, start + n):
+        rows.append(f"person{i}@example.se;{('Linköping', 'Norrköping')[i % 2]};"
+                    f"{('förtroendevald', 'medarbetare')[i % 3 == 0]};Enhet {i % 2}")
+    return ("\r\n".join(rows) + "\r\n").encode("cp1252")
+
+
+@pytest.fixture
+def with_recipients(app, db_session, open_round):
+    """`with_recipients(n)`: import n clean recipients into the open round."""
+    from survey.admin import operations
+
+    def run(n: int, start: int = 0):
+        with app.app_context():
+            report = operations.preview_import(db_session, open_round,
+                                               recipient_csv(n, start), "lista.csv")
+            return operations.import_recipients(db_session, open_round, report)
+
+    return run
+

@@ -1,0 +1,608 @@
+"""What an administrator can do to a round. The pages and the CLI call these, nothing else
+writes: each function checks the round's state, makes its change and commits.
+
+Two promises live here. Sending is exactly-once: every mail is a `Delivery` whose state is
+committed before and after its SMTP transaction, so a rerun after a crash or a dropped
+connection sends each remaining mail once and none twice (a mail whose fate is unknown is
+marked *uncertain* and is only resent when a person says so). And nobody sees who has
+answered: reminders are chosen inside `start_mailing`, and every count leaves this module
+aggregated per stratum.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+import questionnaires
+from survey import tokens
+from survey.admin import mailtext
+from survey.admin.models import Delivery, Mailing, MailTemplate
+from survey.mail import (
+    OutboxTransport,
+    PermanentFailure,
+    TemporaryFailure,
+    TransportError,
+    UncertainDelivery,
+    transport_from_url,
+)
+from survey.models import Draft, Invitation, Round
+from survey.recipients import Report, parse
+
+#: A send that fails temporarily this often is given up (and shown as failed).
+MAX_ATTEMPTS = 3
+#: How long a sender's claim on a mailing holds without a sign of life.
+LEASE = dt.timedelta(minutes=5)
+
+
+class OperationError(Exception):
+    """A request that the round's state does not allow; the message is for the user."""
+
+    def __init__(self, message) -> None:
+        super().__init__(str(message))
+        self.message = message
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# Rounds
+
+
+def create_round(
+    db: Session,
+    *,
+    title: str,
+    reference_year: int,
+    opens_on: dt.date,
+    closes_on: dt.date,
+    municipalities: list[str],
+    groups: list[str],
+    definition: Path = questionnaires.DEFAULT_DEFINITION,
+    min_cell_size: int = 5,
+) -> Round:
+    """A draft round that freezes the questionnaire's canonical definition and fingerprint;
+    the file may change afterwards, the round will not. Raises `DefinitionError`."""
+    if closes_on < opens_on:
+        raise OperationError(_l("The closing date is before the opening date."))
+    municipalities = _distinct(municipalities)
+    groups = _distinct(groups)
+    if not municipalities or not groups:
+        raise OperationError(_l("A round needs at least one municipality and one group."))
+    questionnaire = questionnaires.load(definition)
+    round_ = Round(
+        title=title.strip(),
+        questionnaire_id=questionnaire.id,
+        definition=questionnaire.canonical_json,
+        fingerprint=questionnaire.fingerprint,
+        reference_year=reference_year,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        state="draft",
+        min_cell_size=min_cell_size,
+        municipalities=municipalities,
+        groups=groups,
+    )
+    db.add(round_)
+    db.flush()
+    for kind, texts in mailtext.DEFAULTS.items():
+        db.add(MailTemplate(round_id=round_.id, kind=kind, **texts))
+    db.commit()
+    return round_
+
+
+def _distinct(values: list[str]) -> list[str]:
+    result: list[str] = []
+    for value in (v.strip() for v in values):
+        if value and value.casefold() not in {r.casefold() for r in result}:
+            result.append(value)
+    return result
+
+
+def open_round(db: Session, round_: Round) -> None:
+    """draft -> open. From here on the definition is frozen for good."""
+    if round_.state != "draft":
+        raise OperationError(_l("Only a draft round can be opened."))
+    round_.state = "open"
+    db.commit()
+
+
+def erasure_summary(db: Session, round_: Round) -> dict[str, int]:
+    """What closing will erase, for the confirmation page and the CLI prompt."""
+    addresses = db.scalar(
+        select(func.count()).where(Invitation.round_id == round_.id, Invitation.email.is_not(None))
+    )
+    drafts = db.scalar(select(func.count()).where(Draft.round_id == round_.id))
+    return {"addresses": addresses, "drafts": drafts, "outbox_files": len(_outbox_files(round_))}
+
+
+def close_round(db: Session, round_: Round) -> None:
+    """open (or draft) -> closed, irreversibly. Pending submissions become responses; then
+    e-mail addresses, token hashes, drafts, the link salt (so links cannot be re-derived) and
+    the round's outbox files are erased. Counts per stratum stay for rates and weights."""
+    if round_.state == "closed":
+        raise OperationError(_l("The round is already closed."))
+    _flush_pool(db, round_)
+    db.execute(
+        update(Invitation)
+        .where(Invitation.round_id == round_.id)
+        .values(email=None, token_hash=None, last_mail_error=None)
+    )
+    db.execute(delete(Draft).where(Draft.round_id == round_.id))
+    db.execute(
+        update(Delivery)
+        .where(Delivery.mailing_id.in_(select(Mailing.id).where(Mailing.round_id == round_.id)))
+        .where(Delivery.state.in_(("pending", "sending", "failed")))
+        .values(state="failed")
+    )
+    round_.link_salt = None
+    round_.state = "closed"
+    db.commit()
+    for folder in [*_outbox_folders(round_), upload_folder(round_)]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def upload_folder(round_: Round) -> Path:
+    """Uploaded lists wait here between preview and confirmation; closing removes them."""
+    return Path(current_app.instance_path) / "uploads" / _outbox_key(round_)
+
+
+def _outbox_folders(round_: Round) -> list[Path]:
+    """The round's folder in the configured outbox and in the default one (earlier sends)."""
+    default = Path(current_app.instance_path) / "outbox"
+    roots = {default}
+    transport = transport_from_url(current_app.config["MAIL_URL"], default)
+    if isinstance(transport, OutboxTransport):
+        roots.add(transport.path)
+    return [root / _outbox_key(round_) for root in roots]
+
+
+def _outbox_files(round_: Round) -> list[Path]:
+    return [f for folder in _outbox_folders(round_) if folder.is_dir() for f in folder.rglob("*")
+            if f.is_file()]
+
+
+def _outbox_key(round_: Round) -> str:
+    return f"round-{round_.id}"
+
+
+def _flush_pool(db: Session, round_: Round) -> None:
+    from survey.respondent import operations as respondent
+
+    respondent.flush_pool(db, round_.id, force=True)
+
+
+def _pooled_invitation_ids(db: Session, round_: Round) -> set[str]:
+    from survey.respondent import operations as respondent
+
+    return set(respondent.pooled_invitation_ids(db, round_))
+
+
+# Recipients
+
+
+def existing_emails(db: Session, round_: Round) -> list[str]:
+    return list(db.scalars(
+        select(Invitation.email).where(Invitation.round_id == round_.id,
+                                       Invitation.email.is_not(None))
+    ))
+
+
+def preview_import(
+    db: Session, round_: Round, data: bytes, filename: str, sheet: str | None = None
+) -> Report:
+    """The report the admin confirms; raises `RecipientFileError` for an unusable file."""
+    return parse(
+        data,
+        filename,
+        municipalities=round_.municipalities,
+        groups=round_.groups,
+        existing_emails=existing_emails(db, round_),
+        sheet=sheet,
+        max_bytes=current_app.config["RECIPIENT_UPLOAD_MAX_BYTES"],
+    )
+
+
+def import_recipients(db: Session, round_: Round, report: Report) -> int:
+    """Store a clean report's recipients as invitations, all or none. Each gets a random id
+    and only the keyed hash of its link token."""
+    if round_.state == "closed":
+        raise OperationError(_l("A closed round takes no more recipients."))
+    if not report.ok:
+        raise OperationError(_l("The list has problems; correct the file and try again."))
+    taken = {e.casefold() for e in existing_emails(db, round_)}
+    if any(r.email.casefold() in taken for r in report.recipients):
+        raise OperationError(_l("Some addresses were added to the round meanwhile; "
+                                "upload the file again to see which."))
+    rows = []
+    for recipient in report.recipients:
+        invitation_id = secrets.token_hex(16)
+        probe = SimpleNamespace(id=invitation_id, round=round_)
+        rows.append({
+            "id": invitation_id,
+            "round_id": round_.id,
+            "email": recipient.email,
+            "municipality": recipient.municipality,
+            "group": recipient.group,
+            "unit": recipient.unit,
+            "token_hash": tokens.token_hash(tokens.token_for(probe)),
+            "state": "invited",
+            "mails_sent": 0,
+        })
+    if rows:
+        db.execute(insert(Invitation), rows)
+    db.commit()
+    return len(rows)
+
+
+# Mail texts
+
+
+def mail_texts(db: Session, round_: Round, kind: str) -> MailTemplate:
+    return db.get(MailTemplate, (round_.id, kind))
+
+
+def save_mail_texts(db: Session, round_: Round, kind: str, texts: mailtext.Texts) -> None:
+    """Replace a round's invitation or reminder text; refused with unknown placeholders or
+    without the personal and opt-out links."""
+    if round_.state == "closed":
+        raise OperationError(_l("A closed round sends no more mail."))
+    if mailtext.problems(texts):
+        raise OperationError(_l("The text has placeholders that are unknown or missing."))
+    template = mail_texts(db, round_, kind)
+    for name in ("subject_sv", "subject_en", "body_sv", "body_en"):
+        setattr(template, name, getattr(texts, name))
+    db.commit()
+
+
+# Sending
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    failed: int = 0
+    bounced: int = 0
+    uncertain: int = 0
+    remaining: int = 0
+    stopped: str | None = None  # why the batch ended early, if it did
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def start_mailing(db: Session, round_: Round, kind: str) -> Mailing:
+    """The mailing to work on: the round's invitations, or a reminder. Rerunning resumes an
+    unfinished mailing instead of starting another, so a repeated command sends nothing twice.
+
+    Invitations go to every invitation of the round not yet in the invitation mailing (lists
+    imported later are included). A reminder goes to invitations that got their invitation,
+    have not responded, declined or bounced, and are not waiting in the submission pool.
+    """
+    if round_.state != "open":
+        raise OperationError(_l("Mail can only be sent while the round is open."))
+    if kind == "invitation":
+        mailing = db.scalar(select(Mailing).where(Mailing.round_id == round_.id,
+                                                  Mailing.kind == "invitation"))
+        if mailing is None:
+            mailing = Mailing(round_id=round_.id, kind="invitation", number=1)
+            db.add(mailing)
+            db.flush()
+        already = select(Delivery.invitation_id).where(Delivery.mailing_id == mailing.id)
+        targets = select(Invitation.id).where(
+            Invitation.round_id == round_.id, Invitation.id.not_in(already)
+        )
+        _add_deliveries(db, mailing, db.scalars(targets))
+        db.commit()
+        return mailing
+
+    latest = db.scalar(
+        select(Mailing).where(Mailing.round_id == round_.id, Mailing.kind == "reminder")
+        .order_by(Mailing.number.desc()).limit(1)
+    )
+    if latest is not None and _work_left(db, latest):
+        return latest
+    _flush_pool(db, round_)
+    invited = select(Delivery.invitation_id).join(Mailing).where(
+        Mailing.round_id == round_.id, Mailing.kind == "invitation", Delivery.state == "sent"
+    )
+    pooled = _pooled_invitation_ids(db, round_)
+    targets = [
+        i for i in db.scalars(
+            select(Invitation.id).where(
+                Invitation.round_id == round_.id,
+                Invitation.state == "invited",
+                Invitation.id.in_(invited),
+            )
+        )
+        if i not in pooled
+    ]
+    mailing = Mailing(round_id=round_.id, kind="reminder",
+                      number=(latest.number + 1) if latest else 1)
+    db.add(mailing)
+    db.flush()
+    _add_deliveries(db, mailing, targets)
+    db.commit()
+    return mailing
+
+
+def _add_deliveries(db: Session, mailing: Mailing, invitation_ids) -> None:
+    rows = [{"mailing_id": mailing.id, "invitation_id": i, "state": "pending", "attempts": 0}
+            for i in invitation_ids]
+    if rows:
+        db.execute(insert(Delivery), rows)
+
+
+def _sendable(mailing: Mailing, resend_uncertain: bool):
+    states = ["pending"] + (["uncertain"] if resend_uncertain else [])
+    return (Delivery.mailing_id == mailing.id) & or_(
+        Delivery.state.in_(states),
+        (Delivery.state == "failed") & (Delivery.attempts < MAX_ATTEMPTS),
+    )
+
+
+def _work_left(db: Session, mailing: Mailing) -> bool:
+    return bool(db.scalar(select(func.count()).where(_sendable(mailing, False))))
+
+
+def _claim(db: Session, mailing: Mailing, owner: str) -> None:
+    """Take the mailing for this sender. A claim left by a dead sender expires; its mails
+    caught in the middle of their SMTP transaction become uncertain."""
+    now = _now()
+    claimed = db.execute(
+        update(Mailing)
+        .where(Mailing.id == mailing.id)
+        .where(or_(Mailing.lease_until.is_(None), Mailing.lease_until < now))
+        .values(lease_owner=owner, lease_until=now + LEASE)
+    ).rowcount
+    if not claimed:
+        db.rollback()
+        raise OperationError(_l("Another sender is working on this mailing; try again later."))
+    db.execute(
+        update(Delivery)
+        .where(Delivery.mailing_id == mailing.id, Delivery.state == "sending")
+        .values(state="uncertain")
+    )
+    db.commit()
+
+
+def _release(db: Session, mailing: Mailing, owner: str) -> None:
+    db.rollback()
+    db.execute(
+        update(Mailing)
+        .where(Mailing.id == mailing.id, Mailing.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+    db.commit()
+
+
+def send_mailing(
+    db: Session,
+    mailing: Mailing,
+    *,
+    resend_uncertain: bool = False,
+    budget: float | None = None,
+    progress: Callable[[SendResult], None] | None = None,
+) -> SendResult:
+    """Send what is left of a mailing over one connection, recording each mail's fate.
+
+    Each mail is marked *sending* (committed) before its SMTP transaction and *sent*, *failed*
+    or *bounced* (committed) after it. A dropped connection ends the batch; what was not sent
+    stays to send on the next run. If this process dies mid-transaction, the next run finds
+    the mail still *sending* and marks it *uncertain*: it may have arrived, so it is not
+    resent unless `resend_uncertain` (a person's decision).
+    """
+    round_ = db.get(Round, mailing.round_id)
+    if round_.state != "open":
+        raise OperationError(_l("Mail can only be sent while the round is open."))
+    transport = transport_from_url(current_app.config["MAIL_URL"],
+                                   Path(current_app.instance_path) / "outbox")
+    template = mail_texts(db, round_, mailing.kind)
+    texts = mailtext.Texts(template.subject_sv, template.subject_en,
+                           template.body_sv, template.body_en)
+    owner = secrets.token_hex(16)
+    _claim(db, mailing, owner)
+    result = SendResult()
+    started = time.monotonic()
+    try:
+        todo = list(db.scalars(
+            select(Delivery.invitation_id).where(_sendable(mailing, resend_uncertain))
+            .order_by(Delivery.invitation_id)
+        ))
+        with transport.connect() as connection:
+            for position, invitation_id in enumerate(todo):
+                invitation = db.get(Invitation, invitation_id)
+                if mailing.kind == "reminder" and invitation.state != "invited":
+                    db.execute(delete(Delivery).where(Delivery.mailing_id == mailing.id,
+                                                      Delivery.invitation_id == invitation_id))
+                    db.commit()
+                    continue
+                if not _mark_sending(db, mailing, invitation_id, owner):
+                    continue
+                message = _message(round_, invitation, texts)
+                key = f"{_outbox_key(round_)}/{mailing.kind}-{mailing.number}/{invitation_id}"
+                try:
+                    connection.send(message, key)
+                except PermanentFailure as error:
+                    _record(db, mailing, invitation, "bounced", error.code)
+                    result.bounced += 1
+                except UncertainDelivery as error:
+                    _record(db, mailing, invitation, "uncertain", error.code)
+                    result.uncertain += 1
+                    result.stopped = str(error)
+                except TemporaryFailure as error:
+                    _record(db, mailing, invitation, "failed", error.code)
+                    result.failed += 1
+                    if error.connection_lost:
+                        result.stopped = str(error)
+                except TransportError:
+                    _record(db, mailing, invitation, "pending", None, undo_attempt=True)
+                    raise
+                else:
+                    _record(db, mailing, invitation, "sent", None)
+                    result.sent += 1
+                if budget is not None and not result.stopped:
+                    if time.monotonic() - started > budget:
+                        result.stopped = "paused"
+                if result.stopped:
+                    result.remaining = len(todo) - position - 1
+                    break
+                if progress is not None:
+                    progress(result)
+    finally:
+        _release(db, mailing, owner)
+    result.counts = delivery_counts(db, mailing)
+    return result
+
+
+def _mark_sending(db: Session, mailing: Mailing, invitation_id: str, owner: str) -> bool:
+    """Commit that this mail is about to go, and renew the claim: the point of no return."""
+    now = _now()
+    renewed = db.execute(
+        update(Mailing)
+        .where(Mailing.id == mailing.id, Mailing.lease_owner == owner)
+        .values(lease_until=now + LEASE)
+    ).rowcount
+    if not renewed:
+        db.rollback()
+        raise OperationError(_l("Another sender took over this mailing."))
+    marked = db.execute(
+        update(Delivery)
+        .where(Delivery.mailing_id == mailing.id, Delivery.invitation_id == invitation_id)
+        .where(Delivery.state.in_(("pending", "failed", "uncertain")))
+        .values(state="sending", attempts=Delivery.attempts + 1)
+    ).rowcount
+    db.commit()
+    return bool(marked)
+
+
+def _record(db, mailing, invitation, state, code, undo_attempt=False) -> None:
+    values: dict = {"state": state, "last_code": code}
+    if undo_attempt:
+        values["attempts"] = Delivery.attempts - 1
+    db.execute(
+        update(Delivery)
+        .where(Delivery.mailing_id == mailing.id, Delivery.invitation_id == invitation.id)
+        .values(**values)
+    )
+    if state == "sent":
+        invitation.mails_sent += 1
+        invitation.last_mail_error = None
+    elif state == "bounced":
+        invitation.last_mail_error = f"bounced ({code})"
+        if invitation.state == "invited":
+            invitation.state = "bounced"
+    elif state in ("failed", "uncertain"):
+        invitation.last_mail_error = f"{state} ({code})" if code else state
+    db.commit()
+
+
+def _message(round_: Round, invitation: Invitation, texts: mailtext.Texts):
+    token = tokens.token_for(invitation)
+    return mailtext.compose(
+        texts,
+        sender=current_app.config["MAIL_FROM"],
+        to=invitation.email,
+        title=round_.title,
+        closes_on=round_.closes_on.isoformat(),
+        link=external_url("respondent.start", token=token),
+        optout=external_url("optout.decline", token=token),
+    )
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL on `BASE_URL`, without a request (the CLI sends mail too)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                       url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def delivery_counts(db: Session, mailing: Mailing) -> dict[str, int]:
+    rows = db.execute(
+        select(Delivery.state, func.count()).where(Delivery.mailing_id == mailing.id)
+        .group_by(Delivery.state)
+    )
+    return dict(rows.all())
+
+
+def decline(db: Session, invitation: Invitation) -> bool:
+    """The opt-out link: no more reminders. Only an invitation still waiting can decline."""
+    if invitation.state != "invited" or invitation.round.state != "open":
+        return False
+    invitation.state = "declined"
+    db.commit()
+    return True
+
+
+# The dashboard
+
+
+@dataclass
+class StratumRates:
+    municipality: str
+    group: str
+    unit: str | None
+    invited: int = 0
+    responded: int = 0
+    declined: int = 0
+    bounced: int = 0
+    mails_sent: int = 0
+    mails_failed: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        """AAPOR RR-style: completes / invited."""
+        return self.responded / self.invited if self.invited else None
+
+
+def response_rates(db: Session, round_: Round, by_unit: bool = False) -> list[StratumRates]:
+    """Counts per stratum (municipality x group, and unit when asked): never a person."""
+    unit_column = Invitation.unit if by_unit else None
+    keys = [Invitation.municipality, Invitation.group] + ([unit_column] if by_unit else [])
+    strata: dict[tuple, StratumRates] = {}
+
+    def stratum(key) -> StratumRates:
+        if key not in strata:
+            strata[key] = StratumRates(key[0], key[1], key[2] if by_unit else None)
+        return strata[key]
+
+    for *key, state, count in db.execute(
+        select(*keys, Invitation.state, func.count()).where(Invitation.round_id == round_.id)
+        .group_by(*keys, Invitation.state)
+    ):
+        row = stratum(tuple(key))
+        row.invited += count
+        if state in ("responded", "declined", "bounced"):
+            setattr(row, state, getattr(row, state) + count)
+    mail_totals: dict[tuple, dict[str, int]] = defaultdict(dict)
+    for *key, state, count in db.execute(
+        select(*keys, Delivery.state, func.count())
+        .join(Invitation, Invitation.id == Delivery.invitation_id)
+        .where(Invitation.round_id == round_.id)
+        .group_by(*keys, Delivery.state)
+    ):
+        mail_totals[tuple(key)][state] = count
+    for key, states in mail_totals.items():
+        row = stratum(key)
+        row.mails_sent = states.get("sent", 0)
+        row.mails_failed = sum(states.get(s, 0) for s in ("failed", "bounced", "uncertain"))
+    return sorted(strata.values(), key=lambda r: (r.municipality, r.group, r.unit or ""))
+
+
+def mailing_overview(db: Session, round_: Round) -> list[tuple[Mailing, dict[str, int]]]:
+    mailings = db.scalars(select(Mailing).where(Mailing.round_id == round_.id)
+                          .order_by(Mailing.kind, Mailing.number))
+    return [(m, delivery_counts(db, m)) for m in mailings]

@@ -1,0 +1,83 @@
+"""Login, logout and password change. Routes parse and render; operations write."""
+
+from __future__ import annotations
+
+import time
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from survey import db
+from survey.admin.operations import OperationError
+from survey.auth import bp, operations
+from survey.auth.decorators import current_user, login_required
+from survey.auth.forms import LoginForm, LogoutForm, PasswordForm
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path: never an open redirect to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("admin.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            user = operations.authenticate(db.session(), form.email.data, form.password.data)
+        except operations.LoginRefused as refused:
+            error = refused.message
+        else:
+            session.clear()
+            session.regenerate()  # a session id seen before login is worthless after it
+            session["staff_id"] = user.id
+            session["staff_seen"] = int(time.time())
+            session["staff_hash"] = user.password_hash[-16:]
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form, error=error), 200 if not error else 401
+
+
+@bp.post("/logout")
+def logout():
+    """Ends the session on the server: the row is deleted, an old cookie opens nothing."""
+    LogoutForm().validate_on_submit()  # CSRF is checked by CSRFProtect before we get here
+    session.clear()
+    session.regenerate()
+    flash(_("You are logged out."))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        user = current_user()
+        try:
+            operations.change_password(db.session(), user, form.current.data, form.new.data)
+        except OperationError as problem:
+            error = problem.message
+        else:
+            session.regenerate()
+            session["staff_hash"] = user.password_hash[-16:]
+            flash(_("Your password is changed."))
+            return redirect(url_for("admin.index"))
+    return render_template("auth/password.html", form=form, error=error)
+
+
+@bp.app_context_processor
+def _staff_user():
+    return {"staff_user": current_user}
+
+
+@bp.app_errorhandler(403)
+def forbidden(_error):
+    return render_template(
+        "site/error.html",
+        title=_("Not allowed"),
+        message=_("Your role does not give access to this page."),
+    ), 403

@@ -1,0 +1,60 @@
+"""`paverkan mail invite|remind --round R`: resumable sends, for cron or a terminal."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from survey import db
+from survey.admin import operations
+from survey.commands.round import find_round
+from survey.mail import TransportError
+
+
+@click.group(cls=AppGroup, help="Send invitations and reminders (rerun to resume).")
+def mail() -> None:
+    pass
+
+
+def _send(reference: str, kind: str, resend_uncertain: bool) -> None:
+    round_ = find_round(reference)
+    session = db.session()
+    try:
+        mailing = operations.start_mailing(session, round_, kind)
+        result = operations.send_mailing(session, mailing, resend_uncertain=resend_uncertain)
+    except operations.OperationError as problem:
+        raise click.ClickException(str(problem.message)) from None
+    except TransportError as problem:
+        raise click.ClickException(
+            f"{problem}. Nothing was marked as sent; run again later."
+        ) from None
+    click.echo(f"Sent {result.sent}, failed {result.failed} (retried on the next run), "
+               f"bounced {result.bounced}, uncertain {result.uncertain}.")
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
+    click.echo(f"{kind} {mailing.number} in total: {counts}")
+    if result.stopped:
+        raise click.ClickException(
+            f"Stopped early ({result.stopped}); {result.remaining} not attempted. "
+            "Run the same command again to continue: nothing is sent twice."
+        )
+    if result.counts.get("uncertain"):
+        click.echo("Uncertain mails may have arrived; they are only resent with "
+                   "--resend-uncertain.")
+
+
+_resend = click.option("--resend-uncertain", is_flag=True,
+                       help="Also resend mails whose delivery is unknown (risk of duplicates).")
+
+
+@mail.command(help="Send the invitations not yet sent.")
+@click.option("--round", "reference", required=True, help="Round id or title.")
+@_resend
+def invite(reference: str, resend_uncertain: bool) -> None:
+    _send(reference, "invitation", resend_uncertain)
+
+
+@mail.command(help="Remind everyone who has not answered or opted out (counts only).")
+@click.option("--round", "reference", required=True, help="Round id or title.")
+@_resend
+def remind(reference: str, resend_uncertain: bool) -> None:
+    _send(reference, "reminder", resend_uncertain)

@@ -1,0 +1,55 @@
+"""`paverkan recipients import FILE --round R [--sheet S] [--yes]`: preview, then store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from survey import db
+from survey.admin import operations
+from survey.commands.round import find_round
+from survey.recipients import RecipientFileError
+
+
+@click.group(cls=AppGroup, help="Import recipient lists into a round.")
+def recipients() -> None:
+    pass
+
+
+@recipients.command("import", help="Check a CSV or XLSX list and, when it is clean and "
+                                   "confirmed, add it to the round.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--round", "reference", required=True, help="Round id or title.")
+@click.option("--sheet", help="Worksheet of an .xlsx file (default: the first).")
+@click.option("--yes", is_flag=True, help="Import without asking when the list is clean.")
+def import_(file: Path, reference: str, sheet: str | None, yes: bool) -> None:
+    round_ = find_round(reference)
+    try:
+        report = operations.preview_import(db.session(), round_, file.read_bytes(), file.name,
+                                           sheet)
+    except RecipientFileError as problem:
+        raise click.ClickException(problem.message) from None
+    if report.sheet:
+        click.echo(f"Sheet {report.sheet!r} of {', '.join(report.sheets)}.")
+    click.echo(f"{len(report.recipients)} recipients can be imported:")
+    for (municipality, group, unit), count in report.strata.items():
+        click.echo(f"  {municipality}\t{group}\t{unit or '–'}\t{count}")
+    if report.empty_rows:
+        click.echo(f"Empty rows skipped: {', '.join(map(str, report.empty_rows))}")
+    if report.problems:
+        click.echo(f"{len(report.problems)} problems (row numbers as in Excel):", err=True)
+        for p in report.problems:
+            first = f" (first on row {p.first_row})" if p.first_row else ""
+            click.echo(f"  row {p.row}: {p.message}{first}: {p.value}", err=True)
+        raise click.ClickException("Nothing was imported. Correct the file and run again.")
+    if not report.recipients:
+        raise click.ClickException("The file has no recipients.")
+    if not yes:
+        click.confirm(f"Import {len(report.recipients)} recipients?", abort=True)
+    try:
+        count = operations.import_recipients(db.session(), round_, report)
+    except operations.OperationError as problem:
+        raise click.ClickException(str(problem.message)) from None
+    click.echo(f"Imported {count} recipients into round {round_.id}.")

@@ -1,0 +1,119 @@
+"""`paverkan round create|open|close|status`: the same operations as the admin pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+import questionnaires
+from survey import db
+from survey.admin import operations
+from survey.models import Round
+
+
+def find_round(reference: str) -> Round:
+    """A round by id or by exact title."""
+    session = db.session()
+    round_ = session.get(Round, int(reference)) if reference.isdigit() else session.scalar(
+        select(Round).where(Round.title == reference)
+    )
+    if round_ is None:
+        raise click.ClickException(f"No round {reference!r}. `paverkan round status` lists them.")
+    return round_
+
+
+def _fail(problem: operations.OperationError):
+    raise click.ClickException(str(problem.message))
+
+
+@click.group(cls=AppGroup, help="Create, open, close and follow survey rounds.")
+def round() -> None:
+    pass
+
+
+@round.command(help="Create a draft round from a questionnaire definition.")
+@click.option("--title", required=True)
+@click.option("--year", "reference_year", type=int, required=True,
+              help="The reference year the questions ask about.")
+@click.option("--opens", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--closes", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--municipality", "municipalities", multiple=True, required=True,
+              help="Repeat for each municipality.")
+@click.option("--group", "groups", multiple=True,
+              default=("förtroendevald", "medarbetare"), show_default=True)
+@click.option("--definition", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=questionnaires.DEFAULT_DEFINITION, show_default="the default instrument")
+@click.option("--min-cell-size", type=click.IntRange(1, 100), default=5, show_default=True)
+def create(title, reference_year, opens, closes, municipalities, groups, definition,
+           min_cell_size) -> None:
+    try:
+        round_ = operations.create_round(
+            db.session(), title=title, reference_year=reference_year,
+            opens_on=opens.date(), closes_on=closes.date(),
+            municipalities=list(municipalities), groups=list(groups),
+            definition=definition, min_cell_size=min_cell_size,
+        )
+    except operations.OperationError as problem:
+        _fail(problem)
+    except questionnaires.DefinitionError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created round {round_.id} ({round_.title}) as a draft; "
+               f"fingerprint {round_.fingerprint[:16]}.")
+
+
+@round.command("open", help="Open a draft round; its questionnaire is frozen from now on.")
+@click.argument("reference")
+def open_(reference: str) -> None:
+    round_ = find_round(reference)
+    try:
+        operations.open_round(db.session(), round_)
+    except operations.OperationError as problem:
+        _fail(problem)
+    click.echo(f"Round {round_.id} is open.")
+
+
+@round.command(help="Close a round for good and erase its addresses and links.")
+@click.argument("reference")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def close(reference: str, yes: bool) -> None:
+    round_ = find_round(reference)
+    summary = operations.erasure_summary(db.session(), round_)
+    click.echo(
+        f"Closing round {round_.id} ({round_.title}) cannot be undone. It erases "
+        f"{summary['addresses']} e-mail addresses, every link, {summary['drafts']} drafts and "
+        f"{summary['outbox_files']} outbox files; counts per stratum are kept."
+    )
+    if not yes:
+        click.confirm("Close and erase?", abort=True)
+    try:
+        operations.close_round(db.session(), round_)
+    except operations.OperationError as problem:
+        _fail(problem)
+    click.echo(f"Round {round_.id} is closed.")
+
+
+@round.command(help="Rounds, or one round's response rates per stratum.")
+@click.argument("reference", required=False)
+def status(reference: str | None) -> None:
+    if reference is None:
+        for r in db.session().scalars(select(Round).order_by(Round.id)):
+            click.echo(f"{r.id}\t{r.state}\t{r.opens_on}–{r.closes_on}\t{r.title}")
+        return
+    round_ = find_round(reference)
+    click.echo(f"Round {round_.id}: {round_.title} ({round_.state}, "
+               f"{round_.opens_on}–{round_.closes_on})")
+    click.echo("municipality\tgroup\tinvited\tresponded\topted out\tbounced\trate\tsent\tfailed")
+    for r in operations.response_rates(db.session(), round_):
+        rate = f"{r.rate:.0%}" if r.rate is not None else "–"
+        click.echo(f"{r.municipality}\t{r.group}\t{r.invited}\t{r.responded}\t{r.declined}\t"
+                   f"{r.bounced}\t{rate}\t{r.mails_sent}\t{r.mails_failed}")
+    for mailing, counts in operations.mailing_overview(db.session(), round_):
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        click.echo(f"{mailing.kind} {mailing.number}: {shown}")
+    today = dt.date.today()
+    if round_.state == "open" and today > round_.closes_on:
+        click.echo("The closing date has passed: `paverkan round close` erases the addresses.")
