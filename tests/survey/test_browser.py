@@ -1,0 +1,199 @@
+"""A respondent in headless Chromium: every page of the default instrument, with axe.
+
+The app runs on a real server thread (SQLite file, the quiet development server); axe-core
+is injected into each page and any WCAG 2.1 A/AA violation fails the test, including the
+pages with error messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+from survey import db, migrate, tokens
+from survey.models import Invitation, Round
+from survey.serve import quiet_server
+from tests.conftest import AXE, CHROMEDRIVER, CHROMIUM, DEFAULT_INSTRUMENT, make_test_app, require
+from tests.survey.walk import fill
+
+pytestmark = pytest.mark.browser
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """The app served on 127.0.0.1 with one open round and three invitations."""
+    instance = tmp_path_factory.mktemp("live")
+    app = make_test_app(f"sqlite:///{instance / 'live.sqlite3'}", instance)
+    migrate.upgrade(db.database(app).engine)
+    links = []
+    with app.app_context():
+        session = db.session()
+        round_ = Round(
+            title="Otillåten påverkan 2026",
+            questionnaire_id=DEFAULT_INSTRUMENT.id,
+            definition=DEFAULT_INSTRUMENT.canonical_json,
+            fingerprint=DEFAULT_INSTRUMENT.fingerprint,
+            reference_year=2025,
+            opens_on=dt.date.today(),
+            closes_on=dt.date.today() + dt.timedelta(days=30),
+            state="open",
+            municipalities=["Linköping", "Norrköping"],
+            groups=["förtroendevald", "medarbetare"],
+        )
+        session.add(round_)
+        session.flush()
+        for number in range(3):
+            invitation = Invitation(
+                round=round_,
+                email=f"b{number}@kommun.se",
+                municipality="Linköping",
+                group="medarbetare",
+            )
+            session.add(invitation)
+            session.flush()
+            links.append(tokens.assign_token(invitation))
+        session.commit()
+    server = quiet_server(app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", links
+    server.shutdown()
+    server.server_close()
+    thread.join()
+    db.database(app).engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    require(request.config, "browser")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1024,900",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+    driver.set_script_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def axe_violations(driver) -> list[str]:
+    driver.execute_script(AXE.read_text())
+    violations = driver.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        axe.run(document, {runOnly: {type: "tag", values: arguments[0]}})
+          .then(result => done(result.violations.map(
+            v => v.id + ": " + v.help + " — " + v.nodes.map(n => n.target.join(" ")).join(", "))))
+          .catch(error => done(["axe failed: " + error]));
+        """,
+        AXE_TAGS,
+    )
+    return [f"{driver.current_url}: {v}" for v in violations]
+
+
+def answer(driver, data: dict) -> None:
+    for name, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        for one in values:
+            selector = f'[name="{name}"]'
+            element = driver.find_element(By.CSS_SELECTOR, selector)
+            if element.tag_name == "textarea":
+                element.clear()
+                element.send_keys(one)
+            else:
+                driver.find_element(By.CSS_SELECTOR, f'{selector}[value="{one}"]').click()
+
+
+def press(driver, action: str) -> None:
+    driver.find_element(By.CSS_SELECTOR, f'button[name="action"][value="{action}"]').click()
+
+
+def test_every_respondent_page_passes_axe_and_nothing_is_logged(live, browser, capfd):
+    """A staff member answers the whole questionnaire in a real browser: every page, the error
+    page and the closing pages have no WCAG 2.1 A/AA violation, the phone width needs no
+    sideways scrolling, and the server writes nothing about the visit."""
+    base, links = live
+    token = links[0]
+    problems: list[str] = []
+
+    browser.get(f"{base}/s/{token}")
+    problems += axe_violations(browser)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    assert token not in browser.current_url
+
+    seen = []
+    while "/svar/sida/" in browser.current_url:
+        page_id = browser.current_url.rsplit("/", 1)[1]
+        problems += axe_violations(browser)
+        data = fill(browser.page_source)
+        if page_id == "free_text":
+            browser.execute_script("document.getElementById('f2').value = 'x'.repeat(2100);")
+            data.pop("f2")
+            answer(browser, data)
+            press(browser, "next")
+            assert "högst 2000 tecken" in browser.page_source
+            problems += axe_violations(browser)
+            data = fill(browser.page_source)
+        seen.append(page_id)
+        answer(browser, data)
+        press(browser, "next")
+    assert browser.current_url.endswith("/svar/granska")
+    assert len(seen) == len(DEFAULT_INSTRUMENT.pages)
+    problems += axe_violations(browser)
+
+    browser.get(f"{base}/svar/sida/role?lang=en")
+    problems += axe_violations(browser)
+    browser.set_window_size(320, 800)
+    browser.get(f"{base}/svar/sida/exposure_harassment")
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= 320, "no sideways scrolling on a 320 px phone"
+    browser.set_window_size(1024, 900)
+
+    browser.get(f"{base}/svar/granska?lang=sv")
+    press(browser, "submit")
+    assert browser.current_url.endswith("/svar/tack")
+    problems += axe_violations(browser)
+    browser.back()
+    browser.refresh()
+    assert "Tack, ditt svar är redan inskickat" in browser.page_source
+    problems += axe_violations(browser)
+
+    for path in ("/s/" + "x" * 43, "/tillganglighet", "/ingen-sida"):
+        browser.get(base + path)
+        problems += axe_violations(browser)
+
+    assert not problems, "\n".join(problems)
+    out, err = capfd.readouterr()
+    for secret in (token, "127.0.0.1", "HeadlessChrome"):
+        assert secret not in out + err
+
+
+def test_an_error_summary_links_to_the_field(live, browser):
+    """Tampered values come back as an error summary whose links lead to the field."""
+    base, links = live
+    browser.delete_all_cookies()
+    browser.get(f"{base}/s/{links[1]}")
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    browser.execute_script(
+        "const r = document.getElementById('a2-1'); r.value = '7'; r.checked = true;"
+    )
+    press(browser, "next")
+    summary = browser.find_element(By.CSS_SELECTOR, ".error-summary a")
+    assert summary.get_attribute("href").endswith("#a2-1")
+    assert not axe_violations(browser)
