@@ -52,7 +52,7 @@ class Difference:
     difference: float | None
     newcombe_lower: float | None
     newcombe_upper: float | None
-    fisher_p: float
+    fisher_p: float | None
     fisher_or_conditional_mle: float | None
     fisher_or_lower: float | None
     fisher_or_upper: float | None
@@ -60,7 +60,7 @@ class Difference:
     chisq_statistic: float | None
     chisq_df: int
     chisq_p: float | None
-    chisq_min_expected: float
+    chisq_min_expected: float | None
     chisq_yates_p: float | None
 
 
@@ -88,14 +88,16 @@ def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Differenc
     n1, n2 = a + b, c + d
     p1 = a / n1 if n1 else None
     p2 = c / n2 if n2 else None
-    lower = upper = diff = None
-    if n1 and n2:
-        diff = p1 - p2
-        l1, u1 = wilson_interval(a, n1, confidence)
-        l2, u2 = wilson_interval(c, n2, confidence)
-        lower = diff - math.hypot(p1 - l1, u2 - p2)
-        upper = diff + math.hypot(u1 - p1, p2 - l2)
     tab = table.array
+    if not n1 or not n2:
+        # One side has no answers: a share exists at most for the other, nothing compares.
+        return Difference(table, p1, p2, None, None, None, None, None, None, None, None,
+                          None, 1, None, None, None)
+    diff = p1 - p2
+    l1, u1 = wilson_interval(a, n1, confidence)
+    l2, u2 = wilson_interval(c, n2, confidence)
+    lower = diff - math.hypot(p1 - l1, u2 - p2)
+    upper = diff + math.hypot(u1 - p1, p2 - l2)
     cond_or = odds_ratio(tab, kind="conditional")
     or_ci = cond_or.confidence_interval(confidence)
     expected = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / tab.sum()
@@ -132,13 +134,13 @@ class MantelHaenszel:
     Mantel-Haenszel odds ratio with the Robins-Breslow-Greenland interval.
     """
 
-    statistic: float
+    statistic: float | None
     df: int
-    p_value: float
+    p_value: float | None
     common_or_mh: float | None
     or_lower: float | None
     or_upper: float | None
-    p_value_continuity_corrected: float
+    p_value_continuity_corrected: float | None
     strata_tables: tuple[tuple[str, TwoByTwo], ...]
 
 
@@ -164,19 +166,26 @@ def mantel_haenszel(tables: Mapping[str, TwoByTwo],
         observed += tab[0, 0]
         expected += row1 * col1 / n
         variance += row1 * row2 * col1 * col2 / (n * n * (n - 1))
+    if variance == 0:
+        # No stratum has both answers in both groups: there is nothing to test.
+        return MantelHaenszel(None, 1, None, None, None, None, None, tuple(tables.items()))
     delta = observed - expected
     statistic = delta * delta / variance
     correction = 0.5 if abs(delta) >= 0.5 else 0.0
     corrected = (abs(delta) - correction) ** 2 / variance
     pooled = StratifiedTable(usable)
-    or_low, or_high = pooled.oddsratio_pooled_confint(alpha=1 - confidence)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        common = float(pooled.oddsratio_pooled)
+    # An odds ratio of 0 or infinity (no events on one side) has no log-scale interval.
+    or_low, or_high = (pooled.oddsratio_pooled_confint(alpha=1 - confidence)
+                       if 0 < common < math.inf else (None, None))
     return MantelHaenszel(
         statistic=float(statistic),
         df=1,
         p_value=float(chi2.sf(statistic, 1)),
-        common_or_mh=_finite(pooled.oddsratio_pooled),
-        or_lower=_finite(or_low),
-        or_upper=_finite(or_high),
+        common_or_mh=_finite(common),
+        or_lower=None if or_low is None else _finite(or_low),
+        or_upper=None if or_high is None else _finite(or_high),
         p_value_continuity_corrected=float(chi2.sf(corrected, 1)),
         strata_tables=tuple(tables.items()),
     )

@@ -72,7 +72,7 @@ class LogisticFit:
     converged: bool
     iterations: int
     deviance: float | None
-    null_deviance: float
+    null_deviance: float | None
     aic: float | None
     warnings: tuple[str, ...]
     levels_with_zero_events_or_nonevents: tuple[tuple[str, str], ...]
@@ -88,7 +88,8 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
 
     ``levels`` maps each factor column to its levels, the first being the reference (an
     alphabetical default would make a three-person category the reference). Rows with a
-    missing outcome or a level not listed are dropped. Term names follow R
+    missing or not-asked outcome or a level not listed are dropped, then levels without
+    rows (the first remaining level becomes the reference). Term names follow R
     (``municipalityNorrköping``), Wald intervals are ``beta +/- z * SE`` on the log scale.
 
     Separation is detected before fitting (a level whose rows are all 0 or all 1: its
@@ -104,18 +105,28 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
     Albert, A. & Anderson, J. A. (1984). On the existence of maximum likelihood estimates
     in logistic regression models. Biometrika 71, 1-10.
     """
-    factors = tuple(levels)
-    rows = frame[frame[outcome].notna()]
-    for factor in factors:
+    rows = frame[frame[outcome].notna() & (frame[outcome] >= 0)]
+    for factor in levels:
         rows = rows[rows[factor].isin(levels[factor])]
+    # Levels nobody in the item's universe has (a filter asked only one group) have no
+    # coefficient; a factor left with one level is constant and drops out of the model.
+    present = {f: tuple(lv for lv in values if (rows[f] == lv).any())
+               for f, values in levels.items()}
+    levels = {f: values for f, values in present.items() if len(values) > 1}
+    factors = tuple(levels)
     y = rows[outcome].to_numpy(dtype=float)
     zero_levels = tuple(
         (factor, level) for factor in factors for level in levels[factor]
         if len(set(y[(rows[factor] == level).to_numpy()])) == 1
     )
     full_terms = _terms(levels)
+    formula = f"y ~ {' + '.join(factors) or '1'}"
+    if len(set(y)) < 2:
+        return LogisticFit(formula, "binomial(logit)", factors, _as_tuples(levels), len(y),
+                           False, 0, None, None if not len(y) else 0.0, None,
+                           ("the outcome does not vary: nothing to model",),
+                           zero_levels, bool(len(y)), ())
     null_deviance = _deviance(y, np.full_like(y, y.mean()))
-    formula = f"y ~ {' + '.join(factors)}"
     messages = [f"{factor} = {level}: no events or no non-events, coefficient is infinite"
                 for factor, level in zero_levels]
     if any(level == levels[factor][0] for factor, level in zero_levels):
@@ -124,16 +135,26 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
                            (*messages, "a reference level is separated: no coefficients"),
                            zero_levels, True, ())
     design = _design(rows, levels)
-    with warnings.catch_warnings(record=True) as caught:
+    if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
+        return LogisticFit(formula, "binomial(logit)", factors, _as_tuples(levels), len(y),
+                           False, 0, None, null_deviance, None,
+                           (*messages, "levels are confounded in these answers: "
+                            "the coefficients are not identified"),
+                           zero_levels, bool(zero_levels), ())
+    # Under separation the linear predictor diverges and exp() overflows to the limit it
+    # should reach (a fitted 0 or 1); the separation itself is reported from the data.
+    with warnings.catch_warnings(record=True) as caught, np.errstate(over="ignore",
+                                                                     under="ignore"):
         warnings.simplefilter("always", ConvergenceWarning)
         warnings.simplefilter("always", PerfectSeparationWarning)
         fit = GLM(y, design, family=Binomial()).fit(
             maxiter=max_iterations, tol_criterion="deviance", rtol=epsilon, atol=0.1 * epsilon)
+        fitted_all = np.asarray(fit.fittedvalues)
     messages += [str(w.message) for w in caught]
     in_separated_level = np.zeros(len(y), dtype=bool)
     for factor, level in zero_levels:
         in_separated_level |= (rows[factor] == level).to_numpy()
-    fitted = np.asarray(fit.fittedvalues)[~in_separated_level]
+    fitted = fitted_all[~in_separated_level]
     extreme = bool(np.any((fitted < FITTED_EPSILON) | (fitted > 1 - FITTED_EPSILON)))
     separated = bool(zero_levels) or extreme or any(
         issubclass(w.category, PerfectSeparationWarning) for w in caught)

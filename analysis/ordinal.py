@@ -58,7 +58,7 @@ def distribution(values: np.ndarray, levels: Sequence[int]) -> Distribution:
                         float(answered.mean()), float(np.median(answered)))
 
 
-def rank_sum_test(first: np.ndarray, second: np.ndarray) -> RankSumTest:
+def rank_sum_test(first: np.ndarray, second: np.ndarray) -> RankSumTest | None:
     """Two-sided Wilcoxon rank-sum / Mann-Whitney U test with tie-corrected variance.
 
     Always the normal approximation (ordinal items are full of ties, where exact p-values
@@ -72,11 +72,15 @@ def rank_sum_test(first: np.ndarray, second: np.ndarray) -> RankSumTest:
     Hollander, M., Wolfe, D. A. & Chicken, E. (2014). Nonparametric Statistical Methods,
     3rd ed., section 4.1 (ties). Kerby, D. S. (2014). The simple difference formula: an
     approach to teaching nonparametric correlation. Comprehensive Psychology 3 (rank-biserial).
+
+    Returns ``None`` when a sample is empty or all answers are equal (nothing to rank).
     """
     x = np.asarray(first, dtype=float)
     y = np.asarray(second, dtype=float)
     x, y = x[~np.isnan(x)], y[~np.isnan(y)]
     n1, n2 = x.size, y.size
+    if not n1 or not n2 or np.unique(np.concatenate([x, y])).size < 2:
+        return None
     corrected = mannwhitneyu(x, y, use_continuity=True, alternative="two-sided",
                              method="asymptotic")
     plain = mannwhitneyu(x, y, use_continuity=False, alternative="two-sided",

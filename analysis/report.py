@@ -133,12 +133,13 @@ def _binary_item(data: SurveyData, item: str) -> dict[str, Any]:
                                 for g, t in strata_tables.items()],
         "cmh": cmh,
         "logistic": _logistic(data, item, model_levels),
-        "logistic_kvinna_man_only": _logistic(
-            data, item, {**model_levels, GENDER: STABLE_GENDERS}),
         "weighted": [plain(w) for w in weighted_shares(
             data, item, {**{m: [m] for m in data.levels[MUNICIPALITY]},
                          "total": data.levels[MUNICIPALITY]})],
     }
+    if GENDER in model_levels:
+        result["logistic_kvinna_man_only"] = _logistic(
+            data, item, {**model_levels, GENDER: STABLE_GENDERS})
     for entry in result["weighted"]:
         entry[MUNICIPALITY] = entry.pop("label")
     for covariate in data.covariates:
@@ -157,9 +158,10 @@ def _logistic(data: SurveyData, item: str, levels: Mapping[str, Sequence[str]]) 
     r_default = plain(logistic_regression(data.responses, item, levels,
                                           epsilon=R_DEFAULT_EPSILON,
                                           max_iterations=R_DEFAULT_MAX_ITERATIONS))
-    for ours, default in zip(fit["coefficients"], r_default["coefficients"], strict=True):
+    defaults = {c["term"]: c for c in r_default["coefficients"]}
+    for ours in fit["coefficients"]:
         for name in ("estimate", "std_error", "p_value"):
-            ours[f"{name}_r_default_control"] = default[name]
+            ours[f"{name}_r_default_control"] = defaults.get(ours["term"], {}).get(name)
     zero = fit.pop("levels_with_zero_events_or_nonevents")
     fit["gender_levels"] = list(levels.get(GENDER, ()))
     fit["gender_levels_with_zero_events_or_nonevents"] = [lv for f, lv in zero if f == GENDER]
@@ -193,8 +195,9 @@ def _ordinal_item(data: SurveyData, item: str) -> dict[str, Any]:
         "wilcoxon": plain(rank_sum_test(values[municipality == first],
                                         values[municipality == second])),
         "wilcoxon_by_group": [
-            {GROUP: g, **plain(rank_sum_test(values[(municipality == first) & (group == g)],
-                                             values[(municipality == second) & (group == g)]))}
+            {GROUP: g, **(plain(rank_sum_test(values[(municipality == first) & (group == g)],
+                                              values[(municipality == second) & (group == g)]))
+                          or {"test": None})}
             for g in data.levels[GROUP]],
     }
 
