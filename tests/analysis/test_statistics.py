@@ -12,7 +12,6 @@ from click.testing import CliRunner
 
 import questionnaires
 from analysis import data as tidy_data
-from analysis import report
 from analysis.comparison import TwoByTwo, compare_shares, mantel_haenszel
 from analysis.logistic import logistic_regression
 from analysis.proportions import share, wilson_interval
@@ -20,7 +19,6 @@ from analysis.rounds import IncomparableRounds, compare_rounds
 from questionnaires.model import NOT_ASKED, SKIPPED
 from survey.commands.stats import stats
 
-REFERENCE_A = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "a"
 INVITED = pd.DataFrame({"municipality": ["Linköping", "Linköping", "Norrköping", "Norrköping"],
                         "group": ["förtroendevald", "medarbetare"] * 2,
                         "invited": [40, 60, 40, 60]})
@@ -123,21 +121,6 @@ def test_rounds_on_the_same_questionnaire_compare_without_a_mapping() -> None:
     (result,) = compare_rounds(earlier, later, ["q"])
     assert result.earlier_variable == "q"
     assert result.difference.table == TwoByTwo(6, 2, 4, 4)
-
-
-def test_a_researcher_gets_every_figure_as_json_from_the_command_line(tmp_path: Path) -> None:
-    """`paverkan stats` on a reference folder writes exactly what the package computes."""
-    out = tmp_path / "stats.json"
-    result = CliRunner().invoke(stats, ["--responses", str(REFERENCE_A / "survey.csv"),
-                                        "--invited", str(REFERENCE_A / "invited.csv"),
-                                        "--json", str(out)])
-    assert result.exit_code == 0, result.output
-    written = json.loads(out.read_text(encoding="utf-8"))
-    data = tidy_data.from_frame(tidy_data.read_responses(REFERENCE_A / "survey.csv"),
-                                tidy_data.read_invited(REFERENCE_A / "invited.csv"))
-    assert written == json.loads(json.dumps(report.build(data)))
-    assert written["meta"]["weighted_default_design"] == "stratified"
-    assert written["disclosure"]["items"]["q_threat"]
 
 
 def test_with_the_questionnaire_the_statistics_use_its_indicators(tmp_path: Path) -> None:
