@@ -1,1 +1,104 @@
-"""`make demo`: until the web app exists, validate the default instrument and print its codebook."""
+"""`make demo`: a fresh demo instance with one open round, served on http://127.0.0.1:5000.
+
+Everything lives in ``instance/demo`` (SQLite file, outbox folder of .eml files, secret) and
+is recreated on every run. The mails are sent with the same operations the admin pages use,
+so the outbox shows exactly what recipients would get.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import shutil
+from pathlib import Path
+
+from sqlalchemy import select
+
+from survey import create_app, db, migrate, tokens
+from survey.admin import operations as admin
+from survey.auth.operations import add_user
+from survey.models import Invitation
+from survey.serve import quiet_server
+
+HOST, PORT = "127.0.0.1", 5000
+MUNICIPALITIES = ("Linköping", "Norrköping")
+GROUPS = ("förtroendevald", "medarbetare")
+RECIPIENTS = 20
+ADMIN = "admin@demo.example"
+
+
+def recipients_csv() -> bytes:
+    """A recipient list as Swedish Excel saves it: semicolons, a header in Swedish."""
+    lines = ["E-post;Kommun;Grupp;Förvaltning"]
+    for number in range(RECIPIENTS):
+        municipality = MUNICIPALITIES[number % 2]
+        group = GROUPS[(number // 2) % 2]
+        unit = "" if group == "förtroendevald" else "Socialförvaltningen"
+        lines.append(f"person{number + 1:02d}@demo.example;{municipality};{group};{unit}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def build(instance: Path):
+    """Create the demo instance; returns the app, the admin password and one respondent link."""
+    shutil.rmtree(instance, ignore_errors=True)
+    instance.mkdir(parents=True)
+    app = create_app(
+        {
+            "INSTANCE_PATH": str(instance),
+            "DATABASE_URL": f"sqlite:///{instance / 'demo.sqlite3'}",
+            "MAIL_URL": f"outbox://{instance / 'outbox'}",
+            "BASE_URL": f"http://{HOST}:{PORT}",
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
+    migrate.upgrade(db.database(app).engine)
+    password = secrets.token_urlsafe(12)
+    today = dt.date.today()
+    with app.app_context():
+        session = db.session()
+        round_ = admin.create_round(
+            session,
+            title=f"Otillåten påverkan {today.year} (demo)",
+            reference_year=today.year - 1,
+            opens_on=today,
+            closes_on=today + dt.timedelta(days=30),
+            municipalities=list(MUNICIPALITIES),
+            groups=list(GROUPS),
+        )
+        admin.open_round(session, round_)
+        report = admin.preview_import(session, round_, recipients_csv(), "mottagare.csv")
+        admin.import_recipients(session, round_, report)
+        admin.send_mailing(session, admin.start_mailing(session, round_, "invitation"))
+        add_user(session, ADMIN, "admin", password)
+        invitation = session.scalars(
+            select(Invitation).where(Invitation.round_id == round_.id).order_by(Invitation.email)
+        ).first()
+        link = f"http://{HOST}:{PORT}/s/{tokens.token_for(invitation)}"
+    return app, password, link
+
+
+def main() -> None:
+    instance = Path.cwd() / "instance" / "demo"
+    app, password, link = build(instance)
+    print(
+        f"""
+Påverkan demo: a round of the default questionnaire, {RECIPIENTS} recipients in
+{" and ".join(MUNICIPALITIES)}, invitations sent to {instance / "outbox"}.
+
+  Answer as a respondent:  {link}
+  Log in as administrator: http://{HOST}:{PORT}/login  {ADMIN} / {password}
+
+Serving on http://{HOST}:{PORT} (no access log, by design). Stop with Ctrl-C.
+"""
+    )
+    server = quiet_server(app, HOST, PORT)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
