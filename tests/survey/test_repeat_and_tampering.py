@@ -152,3 +152,17 @@ def test_a_huge_request_body_is_refused_with_a_page(client, db_session):
     response = client.submit(location, {"f1": "x" * 400_000, "action": "next"})
     assert response.status_code == 413
     assert "För mycket text" in response.text
+
+
+def test_a_page_left_open_for_days_still_accepts_next(client, db_session, monkeypatch):
+    """No time limit loses answers: a CSRF token three days old is still good."""
+    import time
+
+    invitation = InvitationFactory()
+    location = start(client, invitation.token)
+    html = client.get(location).text
+    token = client.csrf_token(location)
+    later = time.time() + 3 * 24 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = client.post(location, data={**fill(html), "action": "next", "csrf_token": token})
+    assert response.status_code == 302
