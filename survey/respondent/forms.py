@@ -7,6 +7,7 @@ the field, never an exception and never a stored value.
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field
@@ -65,6 +66,14 @@ class MultipleField(_Answer):
             self.data = None
             raise ValueError(_("Choose among the options shown."))
         self.data = sorted(codes)
+        exclusive = [o for o in self.question.options if not o.substantive and o.code in codes]
+        if exclusive and len(codes) > 1:
+            raise ValueError(
+                _(
+                    "“%(option)s” cannot be combined with other answers.",
+                    option=exclusive[0].label(get_locale().language),
+                )
+            )
 
     def answers(self) -> dict:
         if not self.data:
