@@ -136,23 +136,30 @@ def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
     suppressed = {f.key: Suppression(f.key, "primary", table.count(f.n_atoms))
                   for f in table.figures if 0 < table.count(f.n_atoms) < min_cell}
     differences = _small_differences(table, min_cell)
-    while True:
-        hidden = set(suppressed)
-        with single_threaded_blas():
+    with single_threaded_blas():
+        while True:
+            hidden = set(suppressed)
             found = derivable(table, hidden, tuple(differences.values()))
-        exposed = [e for e in found if _must_hide(e, suppressed, differences)
-                   and not _unanimous(table, {**index, **differences}[e.key], e, hidden)]
-        if not exposed:
-            return Plan(min_cell, tuple(suppressed.values()))
-        first = exposed[0]
-        if first.key in differences:
-            inner = differences[first.key].subtracted
-            extra = index[inner] if inner not in hidden else _complement(
-                table, differences[first.key], first.measure, hidden)
-        else:
-            extra = _complement(table, index[first.key], first.measure, hidden)
-        suppressed[extra.key] = Suppression(extra.key, "complementary",
-                                            table.count(extra.n_atoms))
+            exposed = [e for e in found if _must_hide(e, suppressed, differences)
+                       and not _unanimous(table, {**index, **differences}[e.key], e, hidden)]
+            if not exposed:
+                return Plan(min_cell, tuple(suppressed.values()))
+            # One complement per exposed cell per round, each chosen knowing the others.
+            for first in {e.key: e for e in reversed(exposed)}.values():
+                extra = _complement_for(table, index, differences, first, set(suppressed))
+                suppressed[extra.key] = Suppression(extra.key, "complementary",
+                                                    table.count(extra.n_atoms))
+
+
+def _complement_for(table: Table, index: Mapping[Key, Figure],
+                    differences: Mapping[Key, _Difference], exposure: Exposure,
+                    hidden: set[Key]) -> Figure:
+    if exposure.key in differences:
+        inner = differences[exposure.key].subtracted
+        if inner not in hidden:
+            return index[inner]
+        return _complement(table, differences[exposure.key], exposure.measure, hidden)
+    return _complement(table, index[exposure.key], exposure.measure, hidden)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from statsmodels.stats.multitest import multipletests
+import numpy as np
+from scipy.stats import false_discovery_control
 
 
 @dataclass(frozen=True)
@@ -26,22 +27,25 @@ class Adjusted:
 def adjust(pvalues: Mapping[str, float | None]) -> Adjusted:
     """Holm, Benjamini-Hochberg and Bonferroni adjustment, as R's ``p.adjust``.
 
-    The methods are named explicitly: ``multipletests`` defaults to Holm-Sidak.
+    Holm: sorted ascending, ``p_(i) * (m - i + 1)`` made non-decreasing and capped at 1.
+    Named explicitly because statsmodels' ``multipletests`` defaults to Holm-Sidak.
 
     References
     ----------
     Holm, S. (1979). Scand. J. Statist. 6, 65-70. Benjamini, Y. & Hochberg, Y. (1995).
     JRSS B 57, 289-300.
     """
-    family = {key: p for key, p in pvalues.items() if p is not None}
+    family = {key: float(p) for key, p in pvalues.items() if p is not None}
     keys = list(family)
-    values = list(family.values())
+    p = np.array(list(family.values()), dtype=float)
+    m = p.size
+    holm = np.empty(m)
+    order = np.argsort(p, kind="stable")
+    holm[order] = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    bh = false_discovery_control(p, method="bh") if m else p
+    bonferroni = np.minimum(1.0, m * p)
 
-    def adjusted(method: str) -> dict[str, float]:
-        if not values:
-            return {}
-        return dict(zip(keys, (float(p) for p in multipletests(values, method=method)[1]),
-                        strict=True))
+    def keyed(values: np.ndarray) -> dict[str, float]:
+        return dict(zip(keys, (float(v) for v in values), strict=True))
 
-    return Adjusted(raw=family, holm=adjusted("holm"), BH=adjusted("fdr_bh"),
-                    bonferroni=adjusted("bonferroni"))
+    return Adjusted(raw=family, holm=keyed(holm), BH=keyed(bh), bonferroni=keyed(bonferroni))
