@@ -65,6 +65,8 @@ def _link_page(link: operations.Link):
 
 
 def respondent_required(view):
+    """Only for a respondent whose session holds a link that can still be answered."""
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if session.get(SUBMITTED):
