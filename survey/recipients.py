@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 #: Largest upload we accept; a county list of 50,000 rows is about 3 MB.
@@ -54,34 +55,35 @@ _EMAIL_RE = re.compile(
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 PROBLEM_MESSAGES = {
-    "invalid_email": _l("Ogiltig e-postadress"),
-    "formula_email": _l("E-postfältet ser ut som en formel; den har inte räknats ut"),
-    "missing_email": _l("E-postadress saknas"),
-    "missing_municipality": _l("Kommun saknas"),
-    "missing_group": _l("Grupp saknas"),
-    "duplicate_in_file": _l("Dubblett i filen"),
-    "duplicate_in_round": _l("Finns redan i omgången"),
-    "unknown_municipality": _l("Okänd kommun"),
-    "unknown_group": _l("Okänd grupp"),
+    "invalid_email": _l("Not a valid e-mail address"),
+    "formula_email": _l("The e-mail cell looks like a formula; it was not calculated"),
+    "missing_email": _l("E-mail address missing"),
+    "missing_municipality": _l("Municipality missing"),
+    "missing_group": _l("Group missing"),
+    "duplicate_in_file": _l("Duplicate in the file"),
+    "duplicate_in_round": _l("Already in the round"),
+    "unknown_municipality": _l("Unknown municipality"),
+    "unknown_group": _l("Unknown group"),
 }
 
 FILE_ERROR_MESSAGES = {
-    "empty": _l("Filen är tom."),
-    "too_large": _l("Filen är större än %(limit)s MB."),
-    "too_many_rows": _l("Filen har fler än %(limit)s rader."),
-    "not_text": _l("Filen är varken en CSV-fil eller en Excel-fil (.xlsx)."),
-    "bad_xlsx": _l("Excel-filen kan inte läsas. Spara den som .xlsx eller CSV och försök igen."),
-    "zip_bomb": _l("Excel-filen packas upp till orimligt mycket data och läses inte."),
-    "unknown_sheet": _l("Bladet %(sheet)s finns inte. Blad i filen: %(sheets)s."),
+    "empty": _l("The file is empty."),
+    "too_large": _l("The file is larger than %(limit)s MB."),
+    "too_many_rows": _l("The file has more than %(limit)s rows."),
+    "not_text": _l("The file is neither a CSV file nor an Excel file (.xlsx)."),
+    "bad_xlsx": _l("The Excel file cannot be read. Save it as .xlsx or CSV and try again."),
+    "zip_bomb": _l("The Excel file unpacks to an unreasonable amount of data and is not read."),
+    "unknown_sheet": _l("There is no sheet %(sheet)s. Sheets in the file: %(sheets)s."),
     "missing_columns": _l(
-        "Kolumner saknas: %(missing)s. Första raden måste ha rubriker för e-post, kommun och "
-        "grupp (t.ex. E-post, Kommun, Grupp; enhet är frivillig). Hittade rubriker: %(found)s."
+        "Columns missing: %(missing)s. The first row must name the columns e-mail, "
+        "municipality and group (e.g. E-post, Kommun, Grupp; unit is optional). "
+        "Headers found: %(found)s."
     ),
-    "ambiguous_columns": _l("Flera kolumner betyder samma sak: %(columns)s."),
+    "ambiguous_columns": _l("Several columns mean the same thing: %(columns)s."),
 }
 
 COLUMN_LABELS = {
-    EMAIL: _l("e-post"), MUNICIPALITY: _l("kommun"), GROUP: _l("grupp"), UNIT: _l("enhet"),
+    EMAIL: _l("e-mail"), MUNICIPALITY: _l("municipality"), GROUP: _l("group"), UNIT: _l("unit"),
 }
 
 
@@ -94,8 +96,11 @@ class RecipientFileError(ValueError):
         super().__init__(code)
 
     @property
-    def message(self) -> str:
-        return str(FILE_ERROR_MESSAGES[self.code]) % self.params
+    def message(self) -> LazyString:
+        """Translated when shown, in the page's language (or English on the terminal)."""
+        return LazyString(lambda: str(FILE_ERROR_MESSAGES[self.code]) % {
+            k: str(v) for k, v in self.params.items()
+        })
 
 
 @dataclass(frozen=True)
@@ -121,8 +126,8 @@ class Problem:
     first_row: int | None = None  # for duplicates within the file: where it first appeared
 
     @property
-    def message(self) -> str:
-        return str(PROBLEM_MESSAGES[self.code])
+    def message(self) -> LazyString:
+        return PROBLEM_MESSAGES[self.code]
 
 
 @dataclass(frozen=True)
@@ -307,7 +312,7 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], dict[str, str], tupl
     if missing:
         raise RecipientFileError(
             "missing_columns",
-            missing=", ".join(str(COLUMN_LABELS[f]) for f in missing),
+            missing=LazyString(lambda: ", ".join(str(COLUMN_LABELS[f]) for f in missing)),
             found=", ".join(h for h in header if h) or "–",
         )
     index = {f: idx[0] for f, idx in positions.items()}

@@ -52,7 +52,7 @@ class OperationError(Exception):
     """A request that the round's state does not allow; the message is for the user."""
 
     def __init__(self, message) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
 
 

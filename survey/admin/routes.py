@@ -47,10 +47,11 @@ def _labels():
     }
 
 
-@bp.before_request
-def _allow_recipient_lists():
-    """Recipient lists are larger than any other form the app takes."""
-    if request.endpoint == "admin.recipients":
+@bp.url_value_preprocessor
+def _allow_recipient_lists(endpoint, _values):
+    """Recipient lists are larger than any other form the app takes. This runs before every
+    before_request function, so also before the CSRF check reads the form."""
+    if endpoint == "admin.recipients":
         request.max_content_length = current_app.config["RECIPIENT_UPLOAD_MAX_BYTES"]
 
 

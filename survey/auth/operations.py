@@ -24,7 +24,7 @@ _DUMMY_HASH = HASHER.hash("no such user")
 
 class LoginRefused(Exception):
     def __init__(self, message) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.message = message
 
 

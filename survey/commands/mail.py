@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from survey import db
 from survey.admin import operations
-from survey.commands.round import find_round
+from survey.commands.round import fail, find_round
 from survey.mail import TransportError
 
 
@@ -23,7 +23,7 @@ def _send(reference: str, kind: str, resend_uncertain: bool) -> None:
         mailing = operations.start_mailing(session, round_, kind)
         result = operations.send_mailing(session, mailing, resend_uncertain=resend_uncertain)
     except operations.OperationError as problem:
-        raise click.ClickException(str(problem.message)) from None
+        fail(problem)
     except TransportError as problem:
         raise click.ClickException(
             f"{problem}. Nothing was marked as sent; run again later."

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from survey import db
 from survey.admin import operations
-from survey.commands.round import find_round
+from survey.commands.round import english, fail, find_round
 from survey.recipients import RecipientFileError
 
 
@@ -30,7 +30,7 @@ def import_(file: Path, reference: str, sheet: str | None, yes: bool) -> None:
         report = operations.preview_import(db.session(), round_, file.read_bytes(), file.name,
                                            sheet)
     except RecipientFileError as problem:
-        raise click.ClickException(problem.message) from None
+        fail(problem)
     if report.sheet:
         click.echo(f"Sheet {report.sheet!r} of {', '.join(report.sheets)}.")
     click.echo(f"{len(report.recipients)} recipients can be imported:")
@@ -42,7 +42,7 @@ def import_(file: Path, reference: str, sheet: str | None, yes: bool) -> None:
         click.echo(f"{len(report.problems)} problems (row numbers as in Excel):", err=True)
         for p in report.problems:
             first = f" (first on row {p.first_row})" if p.first_row else ""
-            click.echo(f"  row {p.row}: {p.message}{first}: {p.value}", err=True)
+            click.echo(f"  row {p.row}: {english(p.message)}{first}: {p.value}", err=True)
         raise click.ClickException("Nothing was imported. Correct the file and run again.")
     if not report.recipients:
         raise click.ClickException("The file has no recipients.")
@@ -51,5 +51,5 @@ def import_(file: Path, reference: str, sheet: str | None, yes: bool) -> None:
     try:
         count = operations.import_recipients(db.session(), round_, report)
     except operations.OperationError as problem:
-        raise click.ClickException(str(problem.message)) from None
+        fail(problem)
     click.echo(f"Imported {count} recipients into round {round_.id}.")

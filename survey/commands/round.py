@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 import questionnaires
 from survey import db
 from survey.admin import operations
 from survey.models import Round
+from survey.recipients import RecipientFileError
 
 
 def find_round(reference: str) -> Round:
@@ -26,8 +28,14 @@ def find_round(reference: str) -> Round:
     return round_
 
 
-def _fail(problem: operations.OperationError):
-    raise click.ClickException(str(problem.message))
+def english(message) -> str:
+    """The terminal speaks English (like the rest of the CLI) and has no request to ask."""
+    with force_locale("en"):
+        return str(message)
+
+
+def fail(problem: operations.OperationError | RecipientFileError):
+    raise click.ClickException(english(problem.message)) from None
 
 
 @click.group(cls=AppGroup, help="Create, open, close and follow survey rounds.")
@@ -58,7 +66,7 @@ def create(title, reference_year, opens, closes, municipalities, groups, definit
             definition=definition, min_cell_size=min_cell_size,
         )
     except operations.OperationError as problem:
-        _fail(problem)
+        fail(problem)
     except questionnaires.DefinitionError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created round {round_.id} ({round_.title}) as a draft; "
@@ -72,7 +80,7 @@ def open_(reference: str) -> None:
     try:
         operations.open_round(db.session(), round_)
     except operations.OperationError as problem:
-        _fail(problem)
+        fail(problem)
     click.echo(f"Round {round_.id} is open.")
 
 
@@ -92,7 +100,7 @@ def close(reference: str, yes: bool) -> None:
     try:
         operations.close_round(db.session(), round_)
     except operations.OperationError as problem:
-        _fail(problem)
+        fail(problem)
     click.echo(f"Round {round_.id} is closed.")
 
 

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from survey import db
 from survey.admin.operations import OperationError
 from survey.auth import operations
+from survey.commands.round import fail
 from survey.models import ROLES
 
 
@@ -26,5 +27,5 @@ def add(email: str, role: str, password: str) -> None:
     try:
         operations.add_user(db.session(), email, role, password)
     except OperationError as problem:
-        raise click.ClickException(str(problem.message)) from None
+        fail(problem)
     click.echo(f"Created {email} with the role {role}.")
