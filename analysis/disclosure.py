@@ -216,7 +216,7 @@ def derivable(table: Table, hidden: Iterable[Key],
     hidden = set(hidden)
     size = len(table.atoms)
     rows, values = _equations(table, hidden)
-    free = ~_always_zero(rows, values, size)
+    free = ~_always_zero(rows, values, np.array(table.atoms))
     row_space = _row_space(np.unique(rows[:, free], axis=0)) if len(rows) else None
     exposures = []
     for figure in (*(f for f in table.figures if f.key in hidden), *unpublished):
@@ -352,26 +352,39 @@ def _equations(table: Table, hidden: set[Key]) -> tuple[np.ndarray, np.ndarray]:
     return rows.reshape(len(measures), len(table.atoms)), values
 
 
-def _always_zero(rows: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+def _always_zero(rows: np.ndarray, values: np.ndarray, atoms: np.ndarray) -> np.ndarray:
     """Atoms that are 0 in every non-negative solution of ``rows @ x = values``.
 
-    One programme over ``(x, y, t)``: maximise ``sum(y)`` with ``y_i <= x_i``, ``y_i <= 1``,
-    ``rows @ x = t * values``, ``t >= 1``. Scaling lets every atom that can be positive in
-    some solution reach ``y_i = 1``; the others stay at 0.
+    The true counts are a solution, so only atoms that are truly 0 qualify; those inside a
+    published zero count are forced at once. For the rest, one programme over ``(x, y, t)``:
+    maximise ``sum(y)`` with ``y_j <= x_j``, ``y_j <= 1``, ``rows @ x = t * values``,
+    ``t >= 1``. Scaling lets every atom that can be positive in some solution reach
+    ``y_j = 1``; the others stay at 0.
     """
+    size = len(atoms)
     if not len(rows):
         return np.zeros(size, dtype=bool)
-    identity = np.eye(size)
+    zero = atoms == 0
+    forced = zero & (rows[values == 0].sum(axis=0) > 0)
+    candidates = np.flatnonzero(zero & ~forced)
+    if not candidates.size:
+        return forced
+    k = candidates.size
+    bound_by_x = np.zeros((k, size + k + 1))
+    bound_by_x[np.arange(k), candidates] = -1.0
+    bound_by_x[np.arange(k), size + np.arange(k)] = 1.0
     result = linprog(
-        np.concatenate([np.zeros(size), -np.ones(size), [0.0]]),
-        A_ub=np.hstack([-identity, identity, np.zeros((size, 1))]),
-        b_ub=np.zeros(size),
-        A_eq=np.hstack([rows, np.zeros_like(rows), -values[:, None]]),
+        np.concatenate([np.zeros(size), -np.ones(k), [0.0]]),
+        A_ub=bound_by_x,
+        b_ub=np.zeros(k),
+        A_eq=np.hstack([rows, np.zeros((len(rows), k)), -values[:, None]]),
         b_eq=np.zeros(len(rows)),
-        bounds=[(0, None)] * size + [(0, 1)] * size + [(1, None)],
+        bounds=[(0, None)] * size + [(0, 1)] * k + [(1, None)],
         method="highs",
     )
-    return result.x[size:2 * size] < 0.5
+    always = forced.copy()
+    always[candidates] = result.x[size:size + k] < 0.5
+    return always
 
 
 def _unanimous(table: Table, figure: Figure, exposure: Exposure, hidden: set[Key]) -> bool:

@@ -110,14 +110,15 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
         rows = rows[rows[factor].isin(levels[factor])]
     # Levels nobody in the item's universe has (a filter asked only one group) have no
     # coefficient; a factor left with one level is constant and drops out of the model.
-    present = {f: tuple(lv for lv in values if (rows[f] == lv).any())
+    columns = {f: rows[f].to_numpy(dtype=object) for f in levels}
+    present = {f: tuple(lv for lv in values if (columns[f] == lv).any())
                for f, values in levels.items()}
     levels = {f: values for f, values in present.items() if len(values) > 1}
     factors = tuple(levels)
     y = rows[outcome].to_numpy(dtype=float)
     zero_levels = tuple(
         (factor, level) for factor in factors for level in levels[factor]
-        if len(set(y[(rows[factor] == level).to_numpy()])) == 1
+        if len(set(y[columns[factor] == level])) == 1
     )
     full_terms = _terms(levels)
     formula = f"y ~ {' + '.join(factors) or '1'}"
@@ -134,8 +135,9 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
                            False, 0, None, null_deviance, None,
                            (*messages, "a reference level is separated: no coefficients"),
                            zero_levels, True, ())
-    design = _design(rows, levels)
-    if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
+    names = [term for term, *_ in full_terms]
+    design = _design(columns, len(y), levels)
+    if np.linalg.matrix_rank(design) < design.shape[1]:
         return LogisticFit(formula, "binomial(logit)", factors, _as_tuples(levels), len(y),
                            False, 0, None, null_deviance, None,
                            (*messages, "levels are confounded in these answers: "
@@ -153,15 +155,15 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
     messages += [str(w.message) for w in caught]
     in_separated_level = np.zeros(len(y), dtype=bool)
     for factor, level in zero_levels:
-        in_separated_level |= (rows[factor] == level).to_numpy()
+        in_separated_level |= columns[factor] == level
     fitted = fitted_all[~in_separated_level]
     extreme = bool(np.any((fitted < FITTED_EPSILON) | (fitted > 1 - FITTED_EPSILON)))
     separated = bool(zero_levels) or extreme or any(
         issubclass(w.category, PerfectSeparationWarning) for w in caught)
     converged = bool(fit.converged) and not any(
         issubclass(w.category, ConvergenceWarning) for w in caught)
-    estimates = dict(zip(design.columns, np.asarray(fit.params), strict=True))
-    errors = dict(zip(design.columns, np.asarray(fit.bse), strict=True))
+    estimates = dict(zip(names, np.asarray(fit.params), strict=True))
+    errors = dict(zip(names, np.asarray(fit.bse), strict=True))
     z = z_value(confidence)
     coefficients = []
     if not extreme:
@@ -203,11 +205,13 @@ def _terms(levels: Mapping[str, Sequence[str]]) -> list[tuple[str, str, str | No
     return terms
 
 
-def _design(rows: pd.DataFrame, levels: Mapping[str, Sequence[str]]) -> pd.DataFrame:
-    columns = {"(Intercept)": np.ones(len(rows))}
-    for term, variable, level, _ in _terms(levels)[1:]:
-        columns[term] = (rows[variable] == level).to_numpy(dtype=float)
-    return pd.DataFrame(columns, index=rows.index)
+def _design(columns: Mapping[str, np.ndarray], n: int,
+            levels: Mapping[str, Sequence[str]]) -> np.ndarray:
+    """Treatment-coded design matrix, columns in the order of :func:`_terms`."""
+    dummies = [np.ones(n)]
+    dummies += [(columns[variable] == level).astype(float)
+                for _, variable, level, _ in _terms(levels)[1:]]
+    return np.column_stack(dummies)
 
 
 def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
