@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from scipy.stats import norm
@@ -12,8 +13,10 @@ from scipy.stats import norm
 CONFIDENCE = 0.95
 
 
+@cache
 def z_value(confidence: float = CONFIDENCE) -> float:
-    """Two-sided normal quantile, R's ``qnorm(1 - (1 - conf) / 2)``."""
+    """Two-sided normal quantile, R's ``qnorm(1 - (1 - conf) / 2)`` (cached: every interval
+    asks for it)."""
     return float(norm.ppf(1 - (1 - confidence) / 2))
 
 
