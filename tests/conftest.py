@@ -65,6 +65,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.paverkan_browser_problem = _browser_problem()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out tests whose service is missing, so the run says so once (header and
+    summary), not once per test; under CI (``PAVERKAN_REQUIRE_*=1``) they stay and fail."""
+    deselected = []
+    for what in ("postgres", "browser"):
+        problem = getattr(config, f"paverkan_{what}_problem")
+        if problem is None or os.environ.get(f"PAVERKAN_REQUIRE_{what.upper()}") == "1":
+            continue
+        deselected += [item for item in items if item.get_closest_marker(what)]
+    if deselected:
+        items[:] = [item for item in items if item not in deselected]
+        config.hook.pytest_deselected(items=deselected)
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = []
     if config.paverkan_postgres_problem:

@@ -204,3 +204,20 @@ def test_no_log_line_holds_a_token_an_address_or_a_browser(app, client, db_sessi
     logged = "\n".join(r.getMessage() + str(r.args) for r in caplog.records)
     for secret in (invitation.token, "198.51.100.23", "AttackerTest"):
         assert secret not in logged
+
+
+def test_a_crash_on_a_link_address_logs_the_address_without_the_token(app, caplog):
+    """Flask logs the path of a request that failed; ours is redacted first."""
+    token = "A1b2" * 10 + "xyz"
+
+    @app.get("/s/<path:token>/boom")
+    def boom(token):
+        raise RuntimeError("boom")
+
+    app.config["TESTING"] = False
+    caplog.set_level(logging.ERROR)
+    response = app.test_client().get(f"/s/{token}/boom")
+    assert response.status_code == 500 and "Något gick fel" in response.text
+    messages = [r.getMessage() for r in caplog.records]
+    assert "Exception on /s/…/boom [GET]" in messages
+    assert token not in "\n".join(messages)
