@@ -86,9 +86,8 @@ class SurveyData:
 
 def read_responses(path: str | Path) -> pd.DataFrame:
     """Read a tidy response CSV (UTF-8): categories as text, items as numbers, empty = missing."""
-    text_columns = {c: str for c in (*NON_ITEM_COLUMNS,)}
-    return pd.read_csv(path, dtype=text_columns, keep_default_na=False, na_values=[""],
-                       encoding="utf-8")
+    return pd.read_csv(path, dtype=dict.fromkeys(NON_ITEM_COLUMNS, str),
+                       keep_default_na=False, na_values=[""], encoding="utf-8")
 
 
 def read_invited(path: str | Path) -> pd.DataFrame:

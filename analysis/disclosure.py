@@ -26,6 +26,8 @@ from scipy.linalg import qr
 from scipy.optimize import linprog
 from threadpoolctl import threadpool_limits
 
+from analysis.data import GROUP, MUNICIPALITY, SurveyData
+
 #: Smallest number of respondents a published figure may describe (a round may set more).
 DEFAULT_MIN_CELL = 5
 #: How far apart the attacker's bounds must be for a suppressed count to count as hidden
@@ -106,9 +108,6 @@ class Plan:
 
     min_cell: int
     suppressed: tuple[Suppression, ...]
-
-    def is_suppressed(self, key: Key) -> bool:
-        return any(s.key == key for s in self.suppressed)
 
 
 def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
@@ -290,14 +289,12 @@ def table_from_frame(frame: pd.DataFrame, levels: Mapping[str, Sequence[str]],
     return Table(tuple(int(c) for c in counts), tuple(figures))
 
 
-def plan_for_report(data, min_cell: int = DEFAULT_MIN_CELL) -> dict:
+def plan_for_report(data: SurveyData, min_cell: int = DEFAULT_MIN_CELL) -> dict:
     """The suppression plan of everything :mod:`analysis.report` publishes, as plain data.
 
     One table per binary item (its shares by every published breakdown) together with the
     respondent counts by stratum and covariate, which constrain the same people.
     """
-    from analysis.data import GROUP, MUNICIPALITY
-
     strata = (MUNICIPALITY, GROUP)
     breakdowns = [(), (MUNICIPALITY,), (GROUP,), strata,
                   *((*strata, c) for c in data.covariates)]

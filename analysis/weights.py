@@ -16,7 +16,6 @@ from analysis.proportions import CONFIDENCE, z_value
 #: compare the processes behind the figures (next year's officials, the other
 #: municipality), not only this year's head count, so the conservative SE is published.
 DEFAULT_DESIGN = "stratified"
-DESIGNS = ("poststratified", "stratified", "stratified_fpc")
 
 
 @dataclass(frozen=True)
