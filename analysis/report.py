@@ -197,7 +197,7 @@ def _ordinal_item(data: SurveyData, item: str) -> dict[str, Any]:
         "wilcoxon_by_group": [
             {GROUP: g, **(plain(rank_sum_test(values[(municipality == first) & (group == g)],
                                               values[(municipality == second) & (group == g)]))
-                          or {"test": None})}
+                          or {})}
             for g in data.levels[GROUP]],
     }
 
