@@ -314,7 +314,8 @@ def start_mailing(db: Session, round_: Round, kind: str) -> Mailing:
     )
     if latest is not None and _work_left(db, latest):
         return latest
-    _flush_pool(db, round_)
+    # Pooled submissions are skipped, not flushed: forcing a small pool out would flip a
+    # responded flag next to one new response, the pairing the pool exists to hide.
     invited = select(Delivery.invitation_id).join(Mailing).where(
         Mailing.round_id == round_.id, Mailing.kind == "invitation", Delivery.state == "sent"
     )

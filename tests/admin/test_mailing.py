@@ -150,3 +150,25 @@ def test_the_dashboard_shows_counts_per_stratum_and_no_person(
         ("Linköping", "förtroendevald"), ("Linköping", "medarbetare"),
         ("Norrköping", "förtroendevald"), ("Norrköping", "medarbetare"),
     }
+
+
+def test_a_reminder_skips_a_submission_still_waiting_in_the_pool(
+    app, db_session, open_round, with_recipients, smtp_server
+):
+    """The answer is in the pool, the invitation not yet marked: still no reminder."""
+    from survey.respondent.operations import save_draft, submit
+
+    with_recipients(3)
+    recorder, url = smtp_server("plain")
+    app.config["MAIL_URL"] = url
+    _send(app, db_session, open_round)
+    invitations = db_session.scalars(select(Invitation).order_by(Invitation.email)).all()
+    with app.app_context():
+        token = tokens.token_for(invitations[0])
+        save_draft(db_session, token, open_round.id, {"a1": 1}, None)
+        assert submit(db_session, token)
+    db_session.refresh(invitations[0])
+    assert invitations[0].state == "invited", "the pool has not been flushed"
+    recorder.messages.clear()
+    assert _send(app, db_session, open_round, "reminder").sent == 2
+    assert invitations[0].email not in recorder.recipients()
