@@ -16,6 +16,7 @@ from analysis.comparison import TwoByTwo, compare_shares, mantel_haenszel
 from analysis.logistic import logistic_regression
 from analysis.proportions import share, wilson_interval
 from analysis.rounds import IncomparableRounds, compare_rounds
+from analysis.weights import response_rates, weighted_shares
 from questionnaires.model import NOT_ASKED, SKIPPED
 from survey.commands.stats import stats
 
@@ -149,4 +150,20 @@ def test_with_the_questionnaire_the_statistics_use_its_indicators(tmp_path: Path
     assert figures["items"]["b1_ja"]["total"]["n"] == len(b1)
     assert figures["items"]["b1_ja"]["total"]["yes"] == int((b1 > 0).sum())
     assert "exposed_any" in figures["items"]
+    assert figures["items"]["c7_1"]["n_missing"] == 0, "asked only after c6 == 0: not missing"
+    assert figures["items"]["d1_ja"]["n_missing"] == n, "asked of everyone, answered by none"
     assert figures["ordinal"]["b1"]["distribution"]["total"]["levels"] == [0, 1, 2, 3]
+
+
+def test_an_administrator_sees_completes_over_invited_and_the_weights_they_imply() -> None:
+    """Response rate = responded / invited per stratum, municipality and total; the weight
+    is invited / responded, and the published weighted share says which design its SE uses."""
+    data = tidy([1, 0, 1, 0, 0, 0, 1, 1])
+    rates = response_rates(data)
+    first = rates.by_stratum[0]
+    assert (first.invited, first.responded) == (40, 2)
+    assert first.response_rate == pytest.approx(2 / 40) and first.ps_weight == 20
+    assert rates.total.response_rate == pytest.approx(8 / 200)
+    (total,) = weighted_shares(data, "q", {"total": ["Linköping", "Norrköping"]})
+    assert total.default == "stratified"
+    assert total.stratified_fpc.se < total.stratified.se
