@@ -127,8 +127,10 @@ class Response(Base):
 class PooledSubmission(Base):
     """A submission waiting to become a :class:`Response` together with others.
 
-    ``marker`` is a keyed hash of the invitation id: it lets the app refuse a second submit
-    and lets reminders skip this person, but reveals nothing without the instance secret.
+    ``marker`` is a keyed hash of the invitation id: it makes a second submit fail on a unique
+    constraint. ``sealed_invitation`` is the invitation id encrypted with the round's link key,
+    so a flush finds its invitations directly. Neither reveals anything without the instance
+    secret and the round's salt (erased at close).
     """
 
     __tablename__ = "submission_pool"
@@ -143,6 +145,7 @@ class PooledSubmission(Base):
     unit: Mapped[str | None] = mapped_column(String(200))
     answers: Mapped[dict] = mapped_column(JSON)
     submitted_on: Mapped[dt.date] = mapped_column(Date)
+    sealed_invitation: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Draft(Base):

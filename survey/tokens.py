@@ -19,7 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.crypto import derive_key, keyed_hash
+from survey.crypto import derive_key, keyed_hash, seal, unseal
 from survey.models import Invitation, Round, random_id
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -59,7 +59,20 @@ def find_invitation(db: Session, token: str) -> Invitation | None:
 
 def pool_marker(invitation: Invitation) -> str:
     """Marks a pooled submission as this invitation's without naming it."""
-    return next(iter(markers(invitation.round, [invitation.id])))
+    return keyed_hash(derive_key(link_key(invitation.round), "pool-marker"), invitation.id)
+
+
+def seal_invitation(invitation: Invitation, marker: str) -> bytes:
+    """The invitation id of a pooled submission, readable only with the round's link key."""
+    return seal(_pool_key(invitation.round), invitation.id.encode(), marker.encode())
+
+
+def unseal_invitation(round_: Round, sealed: bytes, marker: str) -> str:
+    return unseal(_pool_key(round_), sealed, marker.encode()).decode()
+
+
+def _pool_key(round_: Round) -> bytes:
+    return derive_key(link_key(round_), "pool-invitation")
 
 
 def draft_id(token: str) -> str:
@@ -80,9 +93,3 @@ def assign_token(invitation: Invitation) -> str:
     token = token_for(invitation)
     invitation.token_hash = token_hash(token)
     return token
-
-
-def markers(round_: Round, invitation_ids) -> dict[str, str]:
-    """:func:`pool_marker` for many invitations of one round at once: marker → id."""
-    key = derive_key(link_key(round_), "pool-marker")
-    return {keyed_hash(key, invitation_id): invitation_id for invitation_id in invitation_ids}

@@ -114,10 +114,12 @@ def submit(db: Session, token: str, today: dt.date | None = None) -> bool:
     round_ = invitation.round
     questionnaire: Questionnaire = questionnaire_of(round_)
     answers = prune(questionnaire, load_draft(db, token).answers, scope(invitation))
+    marker = tokens.pool_marker(invitation)
     db.add(
         PooledSubmission(
             round_id=round_.id,
-            marker=tokens.pool_marker(invitation),
+            marker=marker,
+            sealed_invitation=tokens.seal_invitation(invitation, marker),
             fingerprint=round_.fingerprint,
             municipality=invitation.municipality,
             group=invitation.group,
@@ -148,10 +150,6 @@ def flush_pool(db: Session, round_id: int, force: bool = False) -> int:
     if not pool or (not force and len(pool) < current_app.config["POOL_SIZE"]):
         db.rollback()
         return 0
-    pending = select(Invitation.id).where(
-        Invitation.round_id == round_id, Invitation.state != "responded"
-    )
-    by_marker = tokens.markers(round_, db.scalars(pending))
     random.SystemRandom().shuffle(pool)
     for entry in pool:
         db.add(
@@ -166,21 +164,21 @@ def flush_pool(db: Session, round_id: int, force: bool = False) -> int:
             )
         )
     db.flush()
-    responded = sorted(by_marker[e.marker] for e in pool if e.marker in by_marker)
+    responded = sorted(
+        tokens.unseal_invitation(round_, e.sealed_invitation, e.marker) for e in pool
+    )
     db.execute(update(Invitation).where(Invitation.id.in_(responded)).values(state="responded"))
-    db.execute(delete(PooledSubmission).where(PooledSubmission.round_id == round_id))
+    # Only the entries read above: a submit may have joined the pool meanwhile.
+    db.execute(delete(PooledSubmission).where(PooledSubmission.id.in_([e.id for e in pool])))
     db.commit()
     return len(pool)
 
 
 def pooled_invitation_ids(db: Session, round_: Round) -> set[str]:
     """Invitations whose submission waits in the pool: reminders must skip them."""
-    pool = set(
-        db.scalars(select(PooledSubmission.marker).where(PooledSubmission.round_id == round_.id))
+    pool = db.execute(
+        select(PooledSubmission.sealed_invitation, PooledSubmission.marker).where(
+            PooledSubmission.round_id == round_.id
+        )
     )
-    if not pool:
-        return set()
-    pending = select(Invitation.id).where(
-        Invitation.round_id == round_.id, Invitation.state != "responded"
-    )
-    return {i for m, i in tokens.markers(round_, db.scalars(pending)).items() if m in pool}
+    return {tokens.unseal_invitation(round_, sealed, marker) for sealed, marker in pool}
