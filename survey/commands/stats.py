@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from analysis import data as tidy_data
-from analysis import disclosure, report
+from analysis.disclosure import DEFAULT_MIN_CELL
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -23,10 +22,14 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
                    "read as binary and ordinal items.")
 @click.option("--json", "output", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="Where to write the figures ('-' for standard output).")
-@click.option("--min-cell", type=click.IntRange(min=1), default=disclosure.DEFAULT_MIN_CELL,
+@click.option("--min-cell", type=click.IntRange(min=1), default=DEFAULT_MIN_CELL,
               show_default=True, help="Smallest published cell for the suppression plan.")
 def stats(responses: Path, invited: Path, definition: Path | None, output: Path,
           min_cell: int) -> None:
+    # Imported here: the models and tests load statsmodels, which no other command needs.
+    from analysis import data as tidy_data
+    from analysis import report
+
     frame = tidy_data.read_responses(responses)
     counts = tidy_data.read_invited(invited)
     if definition is None:
