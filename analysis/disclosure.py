@@ -144,8 +144,11 @@ def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
             if not exposed:
                 return Plan(min_cell, tuple(suppressed.values()))
             # One complement per exposed cell per round, each chosen knowing the others.
-            for first in {e.key: e for e in reversed(exposed)}.values():
-                extra = _complement_for(table, index, differences, first, set(suppressed))
+            first_per_cell = {}
+            for exposure in exposed:
+                first_per_cell.setdefault(exposure.key, exposure)
+            for exposure in first_per_cell.values():
+                extra = _complement_for(table, index, differences, exposure, set(suppressed))
                 suppressed[extra.key] = Suppression(extra.key, "complementary",
                                                     table.count(extra.n_atoms))
 
