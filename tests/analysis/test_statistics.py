@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from scipy.stats import binomtest
 
 import questionnaires
 from analysis import data as tidy_data
@@ -167,3 +168,18 @@ def test_an_administrator_sees_completes_over_invited_and_the_weights_they_imply
     (total,) = weighted_shares(data, "q", {"total": ["Linköping", "Norrköping"]})
     assert total.default == "stratified"
     assert total.stratified_fpc.se < total.stratified.se
+
+
+@pytest.mark.parametrize(("yes", "n"), [(0, 1), (1, 1), (3, 7), (50, 120), (999, 1000)])
+def test_wilson_limits_agree_with_scipys_score_interval(yes: int, n: int) -> None:
+    """The closed form equals scipy's Wilson interval (no continuity correction)."""
+    expected = binomtest(yes, n).proportion_ci(method="wilson")
+    assert wilson_interval(yes, n) == pytest.approx((expected.low, expected.high), rel=1e-12,
+                                                    abs=1e-15)
+
+
+def test_an_overwhelming_difference_keeps_a_tiny_p_value_instead_of_zero() -> None:
+    """Upper tails come from chi2.sf: 1 - cdf would round a p below 1e-16 to 0."""
+    result = mantel_haenszel({"a": TwoByTwo(400, 20, 20, 400), "b": TwoByTwo(300, 30, 30, 300)})
+    assert 0 < result.p_value < 1e-100
+    assert result.p_value_continuity_corrected > result.p_value
