@@ -46,8 +46,8 @@ DEFAULT_LEVELS: Mapping[str, tuple[str, ...]] = {
     AGE_BAND: ("18-29", "30-44", "45-59", "60+"),
 }
 
-#: An integer column with at most this many distinct values is read as an ordinal item
-#: when no questionnaire says otherwise (larger ranges are counts, e.g. years in role).
+#: An integer column with codes from 0 up to below this is read as an ordinal item when no
+#: questionnaire says otherwise (larger values are counts, e.g. years in role).
 MAX_INFERRED_ORDINAL_LEVELS = 11
 
 
@@ -199,7 +199,7 @@ def _infer_types(frame: pd.DataFrame, candidates: Sequence[str]) -> tuple[list[s
             continue
         if set(codes) <= {0, 1}:
             binary.append(column)
-        elif min(codes) >= 0 and len(codes) <= MAX_INFERRED_ORDINAL_LEVELS:
+        elif min(codes) >= 0 and max(codes) < MAX_INFERRED_ORDINAL_LEVELS:
             ordinal.append(column)
     return binary, ordinal
 

@@ -30,15 +30,15 @@ def stats(responses: Path, invited: Path, definition: Path | None, output: Path,
     from analysis import data as tidy_data
     from analysis import report
 
-    frame = tidy_data.read_responses(responses)
-    counts = tidy_data.read_invited(invited)
-    if definition is None:
-        data = tidy_data.from_frame(frame, counts)
-    else:
-        import questionnaires
-
-        data = tidy_data.from_questionnaire(frame, counts, questionnaires.load(definition))
     try:
+        frame = tidy_data.read_responses(responses)
+        counts = tidy_data.read_invited(invited)
+        if definition is None:
+            data = tidy_data.from_frame(frame, counts)
+        else:
+            import questionnaires
+
+            data = tidy_data.from_questionnaire(frame, counts, questionnaires.load(definition))
         figures = report.build(data, min_cell=min_cell)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
