@@ -78,6 +78,18 @@ def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Differenc
       ``scipy.stats.fisher_exact().statistic`` would be the sample odds ratio instead.
     * Pearson's chi-square with ``correction=False``; scipy's default applies Yates on 2x2.
 
+    Parameters
+    ----------
+    table : TwoByTwo
+        Yes/no counts of the first and second group (missing answers already dropped).
+    confidence : float
+        Level of the Newcombe and the exact odds-ratio intervals.
+
+    Returns
+    -------
+    Difference
+        Undefined figures (a group without answers, a zero expected count) are ``None``.
+
     References
     ----------
     Newcombe, R. G. (1998). Interval estimation for the difference between independent
@@ -151,6 +163,18 @@ def mantel_haenszel(tables: Mapping[str, TwoByTwo],
     Strata with fewer than two answers carry no information and are left out (R refuses
     them). The upper tail is taken with ``chi2.sf``: statsmodels' ``test_null_odds``
     returns ``1 - cdf``, which is 0 below ~1e-16, and always subtracts the 0.5 correction.
+
+    Parameters
+    ----------
+    tables : mapping of str to TwoByTwo
+        One table per stratum (e.g. per group), first vs second group in each.
+    confidence : float
+        Level of the Robins-Breslow-Greenland interval.
+
+    Returns
+    -------
+    MantelHaenszel
+        Test figures are ``None`` when no stratum has variation to test.
 
     References
     ----------

@@ -130,6 +130,18 @@ def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
     an unfiltered one) and the people in one but not the other are fewer than
     ``min_cell``, their "yes" and "no" counts must not be derivable either, although no
     table shows that group. The inner cell is suppressed first, then as above.
+
+    Parameters
+    ----------
+    table : Table
+        Atom counts and the figures meant for publication.
+    min_cell : int
+        The round's minimum number of respondents per published figure.
+
+    Returns
+    -------
+    Plan
+        The suppressed figures with ``primary`` or ``complementary`` as the reason.
     """
     index = {f.key: f for f in table.figures}
     suppressed = {f.key: Suppression(f.key, "primary", table.count(f.n_atoms))

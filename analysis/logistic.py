@@ -99,6 +99,24 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
     pass :data:`R_DEFAULT_EPSILON` and :data:`R_DEFAULT_MAX_ITERATIONS` to reproduce what a
     plain ``glm()`` prints.
 
+    Parameters
+    ----------
+    frame : DataFrame
+        Tidy rows with ``outcome`` (0/1, ``NaN`` missing, negative codes not asked) and the
+        factor columns.
+    outcome : str
+        The binary item.
+    levels : mapping of str to sequence of str
+        Factor columns and their levels, reference first.
+    confidence : float
+        Level of the Wald intervals.
+    epsilon, max_iterations
+        IRLS stopping rule, as R's ``glm.control``.
+
+    Returns
+    -------
+    LogisticFit
+
     References
     ----------
     McCullagh, P. & Nelder, J. A. (1989). Generalized Linear Models, 2nd ed., ch. 4.

@@ -30,6 +30,15 @@ def adjust(pvalues: Mapping[str, float | None]) -> Adjusted:
     Holm: sorted ascending, ``p_(i) * (m - i + 1)`` made non-decreasing and capped at 1.
     Named explicitly because statsmodels' ``multipletests`` defaults to Holm-Sidak.
 
+    Parameters
+    ----------
+    pvalues : mapping of str to float or None
+        The family, e.g. one p-value per item; ``None`` (not testable) is left out.
+
+    Returns
+    -------
+    Adjusted
+
     References
     ----------
     Holm, S. (1979). Scand. J. Statist. 6, 65-70. Benjamini, Y. & Hochberg, Y. (1995).

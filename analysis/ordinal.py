@@ -66,6 +66,15 @@ def rank_sum_test(first: np.ndarray, second: np.ndarray) -> RankSumTest | None:
     scipy's ``method="auto"`` and R's ``exact = NULL`` choose differently for small
     samples. ``scipy.stats.ranksums`` would lack the tie correction.
 
+    Parameters
+    ----------
+    first, second : array of float
+        Answer codes of the two groups, ``NaN`` for missing.
+
+    Returns
+    -------
+    RankSumTest or None
+
     References
     ----------
     Mann, H. B. & Whitney, D. R. (1947). Ann. Math. Statist. 18, 50-60.

@@ -41,6 +41,17 @@ def wilson_interval(yes: int, n: int, confidence: float = CONFIDENCE) -> tuple[f
     to [0, 1]; the limit at a boundary count (0 or ``n`` yes) is set exactly, because the
     closed form reaches it only up to rounding.
 
+    Parameters
+    ----------
+    yes, n : int
+        Count of "yes" and of answers (``n > 0``).
+    confidence : float
+        Two-sided confidence level.
+
+    Returns
+    -------
+    (lower, upper) : tuple of float
+
     References
     ----------
     Wilson, E. B. (1927). Probable inference, the law of succession, and statistical

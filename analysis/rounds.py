@@ -63,6 +63,26 @@ def compare_rounds(earlier: SurveyData, later: SurveyData, variables: Sequence[s
     fingerprints every variable needs an entry in ``mapping`` (later name -> earlier
     name); the refusal names those that have none and, given both ``questionnaires``,
     lists the structural changes between them.
+
+    Parameters
+    ----------
+    earlier, later : SurveyData
+        The two rounds, each with a ``fingerprint`` column.
+    variables : sequence of str
+        Variables of the later round to compare.
+    mapping : mapping of str to str, optional
+        Later name -> earlier name, declaring them the same question.
+    questionnaires : (Questionnaire, Questionnaire), optional
+        The earlier and later instrument, to list their structural differences.
+
+    Returns
+    -------
+    tuple of RoundComparison
+
+    Raises
+    ------
+    IncomparableRounds
+        Naming the variables without a matching fingerprint or declared mapping.
     """
     same = fingerprint(earlier) == fingerprint(later)
     declared = dict(mapping or {})

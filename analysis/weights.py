@@ -83,6 +83,14 @@ def response_rates(data: SurveyData) -> ResponseRates:
     """Response rates per stratum, municipality and in total, with post-stratification weights.
 
     Strata follow ``data.levels``; a stratum without responses has no weight (``None``).
+
+    Completes over invited is AAPOR's RR1 with every invitee eligible (the recipient lists
+    are the frame) and every submitted response complete.
+
+    References
+    ----------
+    AAPOR (2023). Standard Definitions: Final Dispositions of Case Codes and Outcome Rates
+    for Surveys, 10th ed.
     """
     counts = data.responses.groupby([MUNICIPALITY, GROUP]).size()
     strata = []
@@ -115,6 +123,22 @@ def weighted_shares(data: SurveyData, item: str, domains: Mapping[str, Sequence[
     * ``stratified_fpc``: as stratified times ``1 - n_h / N_h`` (finite population).
 
     ``n``, ``n_h`` count all responses, as in R's ``svymean(na.rm = TRUE)`` on a domain.
+
+    Parameters
+    ----------
+    data : SurveyData
+        Responses and invited counts of one round.
+    item : str
+        A binary item.
+    domains : mapping of str to sequence of str
+        Label -> the municipalities it covers (e.g. ``{"total": [...all...]}``).
+    confidence : float
+        Level of the Wald intervals.
+
+    Returns
+    -------
+    tuple of WeightedShare
+        One per domain, in the order given.
 
     References
     ----------
