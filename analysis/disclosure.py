@@ -33,29 +33,32 @@ DEFAULT_MIN_CELL = 5
 #: How far apart the attacker's bounds must be for a suppressed count to count as hidden
 #: (a tolerance for the LP solver, far below one respondent).
 BOUNDS_TOLERANCE = 1e-6
+#: A share publishes the counts of these answers (name -> code) beside ``n``.
+BINARY_ANSWERS: Mapping[str, float] = {"yes": 1, "no": 0}
+NO_ANSWER = "none"
+EVERYONE = "all"
 
 Key = tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A published cell: which atoms its respondent count sums and which its "yes" count.
+    """A published cell: which atoms its respondent count sums, and its answer counts.
 
     ``key`` names the cell, e.g. ``(("municipality", "Norrköping"), ("gender", "annat"))``
     plus a ``("table", ...)`` entry telling apart tables over the same categories.
-    ``yes_atoms`` is empty for a plain count of respondents.
+    ``parts`` are the answer counts published with ``n`` (a share's ``yes`` and ``no``, an
+    ordinal item's count per level) as ``(name, atoms)`` pairs; empty for a plain count.
     """
 
     key: Key
     n_atoms: frozenset[int]
-    yes_atoms: frozenset[int] = frozenset()
+    parts: tuple[tuple[str, frozenset[int]], ...] = ()
 
     @property
     def measures(self) -> dict[str, frozenset[int]]:
-        """The counts this figure reveals: ``n`` and, for a share, ``yes`` and ``no``."""
-        if not self.yes_atoms:
-            return {"n": self.n_atoms}
-        return {"n": self.n_atoms, "yes": self.yes_atoms, "no": self.n_atoms - self.yes_atoms}
+        """Every count this figure reveals: ``n`` and its parts."""
+        return {"n": self.n_atoms, **dict(self.parts)}
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,7 @@ class _Difference(Figure):
 
 def _small_differences(table: Table, min_cell: int) -> dict[Key, _Difference]:
     published_groups = {f.n_atoms for f in table.figures}
-    shares = [f for f in table.figures if f.yes_atoms]
+    shares = [f for f in table.figures if f.parts]
     found = {}
     for outer in shares:
         for inner in shares:
@@ -194,8 +197,9 @@ def _small_differences(table: Table, min_cell: int) -> dict[Key, _Difference]:
                     and rest not in published_groups):
                 continue
             key = (("table", "difference"), ("of", repr(outer.key)), ("minus", repr(inner.key)))
-            found[key] = _Difference(key, rest, outer.yes_atoms - inner.yes_atoms,
-                                     subtracted=inner.key)
+            parts = tuple((name, atoms - dict(inner.parts).get(name, frozenset()))
+                          for name, atoms in outer.parts)
+            found[key] = _Difference(key, rest, parts, subtracted=inner.key)
     return found
 
 
@@ -263,30 +267,31 @@ def attacker_bounds(table: Table, suppressed: Iterable[Key]) -> tuple[Bounds, ..
 
 def table_from_frame(frame: pd.DataFrame, levels: Mapping[str, Sequence[str]],
                      breakdowns: Mapping[str, Sequence[Sequence[str]]],
-                     item: str | None = None) -> Table:
+                     item: str | None = None,
+                     answers: Mapping[str, float] = BINARY_ANSWERS) -> Table:
     """Atoms and figures for tables published from ``frame``.
 
     ``levels`` gives the categories of every column used; ``breakdowns`` maps a table name
     to the column combinations it publishes, e.g. ``{"threat": [(), ("municipality",),
     ("municipality", "group", "gender")]}``. Tables named ``item`` publish the share of
-    ``item`` (its respondent count and "yes" count); other tables publish counts of all
-    respondents (demographics, response counts). With ``item`` the atoms are also split
-    by answer (yes, no, none: missing or not asked), so a filtered table and an unfiltered
-    one over the same people constrain the same atoms.
+    ``item`` (its respondent count and the count of each of ``answers``, name -> code:
+    "yes" and "no" by default, one per level for an ordinal item); other tables publish
+    counts of all respondents (demographics, response counts). With ``item`` the atoms are
+    also split by answer ("none": missing or not asked), so a filtered table and an
+    unfiltered one over the same people constrain the same atoms.
     """
     columns = list(levels)
-    states = ("yes", "no", "none") if item else ("all",)
+    states = (*answers, NO_ANSWER) if item else (EVERYONE,)
     atoms_index = {combo: i for i, combo in enumerate(
         itertools.product(*(levels[c] for c in columns), states))}
     counts = np.zeros(len(atoms_index), dtype=int)
-    state = _answer_states(frame, item)
+    state = _answer_states(frame, item, answers)
     grouped = frame.assign(_state=state).groupby([*columns, "_state"]).size()
     for combo, count in grouped.items():
         if combo in atoms_index:
             counts[atoms_index[combo]] += int(count)
     combos_array = np.array(list(atoms_index), dtype=object)
-    answered_atoms = combos_array[:, -1] != "none"
-    yes_atoms = combos_array[:, -1] == "yes"
+    answered_atoms = combos_array[:, -1] != NO_ANSWER
     figures = []
     for name, combos in breakdowns.items():
         for dims in combos:
@@ -299,16 +304,18 @@ def table_from_frame(frame: pd.DataFrame, levels: Mapping[str, Sequence[str]],
                 if name != item:
                     figures.append(Figure(key, _atoms(matching)))
                     continue
-                figures.append(Figure(key, _atoms(matching & answered_atoms),
-                                      _atoms(matching & yes_atoms)))
+                parts = tuple((answer, _atoms(matching & (combos_array[:, -1] == answer)))
+                              for answer in answers)
+                figures.append(Figure(key, _atoms(matching & answered_atoms), parts))
     return Table(tuple(int(c) for c in counts), tuple(figures))
 
 
 def plan_for_report(data: SurveyData, min_cell: int = DEFAULT_MIN_CELL) -> dict:
     """The suppression plan of everything :mod:`analysis.report` publishes, as plain data.
 
-    One table per binary item (its shares by every published breakdown) together with the
-    respondent counts by stratum and covariate, which constrain the same people.
+    One table per binary item (its shares by every published breakdown) and per ordinal
+    item (its distribution by stratum, municipality, group and in total), each together
+    with the respondent counts by stratum and covariate, which constrain the same people.
     """
     strata = (MUNICIPALITY, GROUP)
     breakdowns = [(), (MUNICIPALITY,), (GROUP,), strata,
@@ -317,9 +324,13 @@ def plan_for_report(data: SurveyData, min_cell: int = DEFAULT_MIN_CELL) -> dict:
     levels = {c: data.levels[c] for c in (*strata, *data.covariates)}
     items: dict[str, list] = {}
     respondents: dict[Key, dict] = {}
-    for item in data.binary:
+    ordinal_breakdowns = [(), (MUNICIPALITY,), (GROUP,), strata]
+    tables = [(item, breakdowns, BINARY_ANSWERS) for item in data.binary]
+    tables += [(item, ordinal_breakdowns, {str(code): code for code in data.ordinal_levels[item]})
+               for item in data.ordinal]
+    for item, published, answers in tables:
         table = table_from_frame(data.responses, levels,
-                                 {item: breakdowns, "respondents": counts}, item)
+                                 {item: published, "respondents": counts}, item, answers)
         plan = protect(table, min_cell)
         for s in plan.suppressed:
             entry = {"cell": dict(s.key[1:]), "reason": s.reason}
@@ -329,17 +340,19 @@ def plan_for_report(data: SurveyData, min_cell: int = DEFAULT_MIN_CELL) -> dict:
                 respondents.setdefault(s.key, entry)
     return {
         "min_cell": min_cell,
-        "items": {item: items.get(item, []) for item in data.binary},
+        "items": {item: items.get(item, []) for item in (*data.binary, *data.ordinal)},
         "respondents": list(respondents.values()),
     }
 
 
-def _answer_states(frame: pd.DataFrame, item: str | None) -> np.ndarray:
+def _answer_states(frame: pd.DataFrame, item: str | None,
+                   answers: Mapping[str, float]) -> np.ndarray:
     if item is None:
-        return np.full(len(frame), "all", dtype=object)
+        return np.full(len(frame), EVERYONE, dtype=object)
     # NaN (missing) and NOT_ASKED both fall in "none": neither is counted in the item's n.
     values = frame[item].to_numpy(dtype=float)
-    return np.select([values == 1, values == 0], ["yes", "no"], "none").astype(object)
+    return np.select([values == code for code in answers.values()], list(answers),
+                     NO_ANSWER).astype(object)
 
 
 def _audit_figure(table: Table, figure: Figure, hidden: set[Key]) -> tuple[Bounds, ...]:
@@ -400,11 +413,13 @@ def _always_zero(rows: np.ndarray, values: np.ndarray, atoms: np.ndarray) -> np.
 
 
 def _unanimous(table: Table, figure: Figure, exposure: Exposure, hidden: set[Key]) -> bool:
-    """Whether an exposed zero "yes" or "no" follows from a unanimous published parent."""
+    """Whether an exposed zero answer count follows from a published parent where nobody
+    gave that answer."""
     if exposure.measure == "n" or exposure.value != 0:
         return False
     atoms = figure.measures[exposure.measure]
-    return any(f.key not in hidden and f.yes_atoms and figure.n_atoms <= f.n_atoms
+    return any(f.key not in hidden and exposure.measure in dict(f.parts)
+               and figure.n_atoms <= f.n_atoms
                and table.count(f.measures[exposure.measure]) == 0
                for f in table.figures) and bool(atoms)
 

@@ -46,10 +46,7 @@ def attacker_range(table: Table, hidden: set, atoms: frozenset[int]) -> tuple[fl
     for figure in table.figures:
         if figure.key in hidden:
             continue
-        measures = [figure.n_atoms]
-        if figure.yes_atoms:
-            measures += [figure.yes_atoms, figure.n_atoms - figure.yes_atoms]
-        for measure in measures:
+        for _, measure in [("n", figure.n_atoms), *figure.parts]:
             rows.append([1.0 if i in measure else 0.0 for i in range(len(table.atoms))])
             values.append(sum(table.atoms[i] for i in measure))
     objective = np.array([1.0 if i in atoms else 0.0 for i in range(len(table.atoms))])
@@ -72,10 +69,8 @@ def assert_primary_cells_hidden(table: Table, min_cell: int = DEFAULT_MIN_CELL) 
         if 0 < table.count(figure.n_atoms) < min_cell:
             assert figure.key in hidden
             assert_hidden(table, hidden, figure.n_atoms, f"n of {figure.key}")
-            if figure.yes_atoms:
-                assert_hidden(table, hidden, figure.yes_atoms, f"yes of {figure.key}")
-                assert_hidden(table, hidden, figure.n_atoms - figure.yes_atoms,
-                              f"no of {figure.key}")
+            for name, atoms in figure.parts:
+                assert_hidden(table, hidden, atoms, f"{name} of {figure.key}")
     return hidden
 
 
@@ -115,7 +110,7 @@ def test_suppressing_only_the_small_cell_would_leave_it_derivable() -> None:
     table = table_from_frame(survey_frame(stratum_of_three()), LEVELS,
                              {"q_threat": SHARE_TABLES}, "q_threat")
     small = next(f for f in table.figures if table.count(f.n_atoms) == 3)
-    low, high = attacker_range(table, {small.key}, small.yes_atoms)
+    low, high = attacker_range(table, {small.key}, small.measures["yes"])
     assert low == pytest.approx(high) == 1
     assert {e.measure for e in derivable(table, {small.key}) if e.key == small.key} == {
         "n", "yes", "no"}
@@ -161,7 +156,8 @@ def test_subtracting_a_filtered_view_from_the_unfiltered_one_reveals_nobody() ->
         chosen = [c for c in cells if gender in (None, c[0]) and group in (None, c[1])]
         return Figure((("view", name), ("gender", gender or "all")),
                       frozenset(index[c] for c in chosen),
-                      frozenset(index[c] for c in chosen if c[2] == "yes"))
+                      tuple((answer, frozenset(index[c] for c in chosen if c[2] == answer))
+                            for answer in ("yes", "no")))
 
     genders = ("kvinna", "man", "annat")
     figures = [share("all", g, None) for g in (*genders, None)]
@@ -213,3 +209,18 @@ def test_the_fast_derivability_check_agrees_with_the_attackers_linear_programmes
     fast = {(e.key, e.measure) for e in derivable(table, hidden)}
     slow = {(b.key, b.measure) for b in attacker_bounds(table, hidden) if b.determined}
     assert fast == slow
+
+
+def test_an_ordinal_distribution_hides_how_the_three_answered_each_level() -> None:
+    """Counts per level of a worry scale are answer counts like "yes": a stratum of three
+    is withheld and none of its level counts can be recovered from the margins."""
+    rng = np.random.default_rng(5)
+    frame = survey_frame(stratum_of_three()).assign(q_worry=lambda f: rng.integers(0, 3, len(f)))
+    small = (frame["municipality"] == "Norrköping") & (frame["group"] == "förtroendevald")
+    frame = pd.concat([frame[~small], frame[small].head(3)])
+    table = table_from_frame(frame, LEVELS, {"q_worry": [(), ("municipality",), ("group",),
+                                                         STRATA]}, "q_worry",
+                             {str(level): level for level in range(3)})
+    hidden = assert_primary_cells_hidden(table)
+    assert (("table", "q_worry"), ("municipality", "Norrköping"),
+            ("group", "förtroendevald")) in hidden
