@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import Engine, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 import questionnaires
@@ -152,8 +152,34 @@ def close_round(db: Session, round_: Round) -> None:
     round_.link_salt = None
     round_.state = "closed"
     db.commit()
+    _scrub_files(db)
     for folder in [*_outbox_folders(round_), upload_folder(round_)]:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _scrub_files(db: Session) -> None:
+    """Erased values stay readable on disk: in SQLite's free space (left by earlier page
+    splits) and write-ahead log, in PostgreSQL's dead row versions. Rewrite the affected
+    storage from the live rows: VACUUM and a truncating checkpoint on SQLite, VACUUM FULL of
+    the erased tables on PostgreSQL. Both need a connection outside any transaction, so this
+    is skipped when the caller (a test) holds the session's transaction.
+    """
+    bind = db.get_bind()
+    if not isinstance(bind, Engine):
+        return
+    if bind.dialect.name == "sqlite":
+        raw = bind.raw_connection()
+        try:
+            raw.driver_connection.execute("VACUUM")
+            busy = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            raw.close()
+        if busy:
+            current_app.logger.warning("The SQLite log could not be truncated after closing a "
+                                       "round; it empties at the next checkpoint.")
+    elif bind.dialect.name == "postgresql":
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM FULL invitations, drafts")
 
 
 def upload_folder(round_: Round) -> Path:
