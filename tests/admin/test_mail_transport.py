@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from email.message import EmailMessage
 from email.parser import BytesParser
 
@@ -136,3 +137,12 @@ def test_a_bad_mail_url_is_refused_with_a_reason(url, tmp_path):
 
 def test_no_url_means_the_default_outbox(tmp_path):
     assert transport_from_url(None, tmp_path) == OutboxTransport(tmp_path)
+
+
+def test_the_rate_limit_spaces_the_mails(tmp_path):
+    transport = transport_from_url(f"outbox://{tmp_path}?rate=50", tmp_path)
+    start = time.monotonic()
+    with transport.connect() as connection:
+        for i in range(6):
+            connection.send(mail(f"p{i}@example.se"), f"k{i}")
+    assert time.monotonic() - start >= 5 / 50

@@ -143,6 +143,7 @@ def test_the_dashboard_shows_counts_per_stratum_and_no_person(
     page = admin_client.get(f"/admin/rounds/{open_round.id}")
     assert page.status_code == 200
     assert "<svg" in page.text
+    assert "Per enhet" in page.text and "Enhet 1" in page.text
     assert "@example.se" not in page.text
     rates = operations.response_rates(db_session, open_round)
     assert sum(r.invited for r in rates) == 6 and sum(r.mails_sent for r in rates) == 6

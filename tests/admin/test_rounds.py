@@ -173,3 +173,27 @@ def test_closing_erases_every_address_and_token_hash_from_database_and_instance_
     assert open_round.state == "closed" and open_round.link_salt is None
     rates = operations.response_rates(db_session, open_round)
     assert sum(r.invited for r in rates) == 6, "counts per stratum are kept"
+
+
+def test_tampered_or_impossible_admin_requests_end_on_clear_pages(
+    admin_client, db_session, open_round
+):
+    """Never a 500: forged uploads, unknown rounds and kinds, a missing CSRF token, bad dates."""
+    base = f"/admin/rounds/{open_round.id}"
+    forged = admin_client.submit(f"{base}/recipients/confirm",
+                                 {"upload": "../../../../etc/passwd/aaaaaaaaaaa", "sheet": ""},
+                                 form_page=f"{base}/recipients")
+    assert forged.status_code == 302
+    assert admin_client.get("/admin/rounds/999999").status_code == 404
+    assert admin_client.get(f"{base}/mail/spam").status_code == 404
+    assert admin_client.post(f"{base}/close", data={"understood": "y"}).status_code == 400
+    dates = admin_client.submit("/admin/rounds/new", {
+        "title": "Fel", "reference_year": "2025", "opens_on": "2026-05-01",
+        "closes_on": "2026-04-01", "municipalities": "Linköping", "groups": "medarbetare",
+        "min_cell_size": "5"})
+    assert dates.status_code == 200 and "error-summary" in dates.text
+    not_a_date = admin_client.submit("/admin/rounds/new", {"opens_on": "imorgon"})
+    assert not_a_date.status_code == 200
+    db_session.expire_all()
+    assert open_round.state == "open"
+    assert db_session.scalars(select(Invitation)).all() == []
