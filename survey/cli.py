@@ -1,26 +1,50 @@
-"""The `paverkan` console command: a Flask CLI group; each audience hangs its commands here."""
+"""The `paverkan` console command: a Flask CLI group; each audience hangs its commands here.
+
+Commands are imported only when invoked (or listed by ``--help``): ``paverkan stats`` needs
+neither the web application nor the database, and the web commands do not need the
+statistics stack (scipy), so no command pays for the others' imports.
+"""
 
 from __future__ import annotations
 
+import importlib
+
+import click
 from flask.cli import FlaskGroup
 
-from survey.app import create_app
-from survey.commands.db import db
-from survey.commands.mail import mail
-from survey.commands.questionnaire import questionnaire
-from survey.commands.recipients import recipients
-from survey.commands.round import round
-from survey.commands.stats import stats
-from survey.commands.user import user
+#: Command name -> ``module:attribute`` of its click command, imported on first use.
+COMMANDS = {
+    "db": "survey.commands.db:db",
+    "questionnaire": "survey.commands.questionnaire:questionnaire",
+    "stats": "survey.commands.stats:stats",
+    "user": "survey.commands.user:user",
+    "round": "survey.commands.round:round",
+    "recipients": "survey.commands.recipients:recipients",
+    "mail": "survey.commands.mail:mail",
+}
 
-cli = FlaskGroup(create_app=create_app, add_default_commands=True, load_dotenv=False)
-cli.add_command(db)
-cli.add_command(questionnaire)
-cli.add_command(stats)
-cli.add_command(user)
-cli.add_command(round)
-cli.add_command(recipients)
-cli.add_command(mail)
+
+class LazyFlaskGroup(FlaskGroup):
+    """A :class:`~flask.cli.FlaskGroup` that imports a command's module when it is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS and name not in self.commands:
+            module, attribute = COMMANDS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+
+def create_app():
+    """The application, imported only by commands that run inside it."""
+    from survey.app import create_app as create
+
+    return create()
+
+
+cli = LazyFlaskGroup(create_app=create_app, add_default_commands=True, load_dotenv=False)
 
 
 def main() -> None:
