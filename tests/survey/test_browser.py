@@ -12,8 +12,10 @@ import threading
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from survey import db, migrate, tokens
 from survey.models import Invitation, Round
@@ -120,8 +122,20 @@ def answer(driver, data: dict) -> None:
                 driver.find_element(By.CSS_SELECTOR, f'{selector}[value="{one}"]').click()
 
 
+def click_and_wait(driver, selector: str) -> None:
+    """Click and wait until the next page has replaced this one (a click does not wait)."""
+    driver.execute_script("document.documentElement.dataset.left = 'yes'")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script(
+            "return document.readyState === 'complete'"
+            " && document.documentElement.dataset.left === undefined"
+        )
+    )
+
+
 def press(driver, action: str) -> None:
-    driver.find_element(By.CSS_SELECTOR, f'button[name="action"][value="{action}"]').click()
+    click_and_wait(driver, f'button[name="action"][value="{action}"]')
 
 
 def test_every_respondent_page_passes_axe_and_nothing_is_logged(live, browser, capfd):
@@ -134,7 +148,7 @@ def test_every_respondent_page_passes_axe_and_nothing_is_logged(live, browser, c
 
     browser.get(f"{base}/s/{token}")
     problems += axe_violations(browser)
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    click_and_wait(browser, "form button[type=submit]")
     assert token not in browser.current_url
 
     seen = []
@@ -189,7 +203,7 @@ def test_an_error_summary_links_to_the_field(live, browser):
     base, links = live
     browser.delete_all_cookies()
     browser.get(f"{base}/s/{links[1]}")
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    click_and_wait(browser, "form button[type=submit]")
     browser.execute_script(
         "const r = document.getElementById('a2-1'); r.value = '7'; r.checked = true;"
     )
