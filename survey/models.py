@@ -1,7 +1,7 @@
 """The database schema. Invariants the database can hold are declared here as constraints.
 
 Anonymity shapes this file (docs/anonymity.md): :class:`Response` has no column that could
-point at a person or at an invitation, no time finer than a date, and a random primary key;
+point at a person or at an invitation, no time at all, and a random primary key;
 on SQLite every table whose row order could betray who answered when is created
 ``WITHOUT ROWID``, so rows are stored in the order of their random keys.
 """
@@ -109,7 +109,9 @@ class Invitation(Base):
 
 
 class Response(Base):
-    """A submitted answer set. Deliberately no link back: no invitation id, no time of day."""
+    """A submitted answer set. Deliberately no link back: no invitation id and no time at
+    all, not even a day (a day read next to who was reminded when names the author; the
+    round's dates are the only time kept)."""
 
     __tablename__ = "responses"
     __table_args__ = (WITHOUT_ROWID,)
@@ -121,7 +123,6 @@ class Response(Base):
     group: Mapped[str] = mapped_column(String(100))
     unit: Mapped[str | None] = mapped_column(String(200))
     answers: Mapped[dict] = mapped_column(JSON)
-    submitted_on: Mapped[dt.date] = mapped_column(Date)
 
 
 class PooledSubmission(Base):
@@ -144,7 +145,6 @@ class PooledSubmission(Base):
     group: Mapped[str] = mapped_column(String(100))
     unit: Mapped[str | None] = mapped_column(String(200))
     answers: Mapped[dict] = mapped_column(JSON)
-    submitted_on: Mapped[dt.date] = mapped_column(Date)
     sealed_invitation: Mapped[bytes] = mapped_column(LargeBinary)
 
 

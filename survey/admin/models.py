@@ -86,3 +86,20 @@ class Delivery(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: the SMTP reply code of the last failure (never the reply text: it names the address)
     last_code: Mapped[int | None] = mapped_column(Integer)
+
+
+class MailTotal(Base):
+    """How many mails of a mailing ended in each state, per stratum: what a closed round keeps
+    of its deliveries. A delivery row says which person got which reminder, i.e. who had not
+    answered by then, so closing aggregates them here and deletes them."""
+
+    __tablename__ = "mail_totals"
+    __table_args__ = (CheckConstraint("count >= 0", name="mail_total_count"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailing_id: Mapped[int] = mapped_column(ForeignKey("mailings.id"), index=True)
+    municipality: Mapped[str] = mapped_column(String(100))
+    group: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(Integer)

@@ -24,13 +24,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 import questionnaires
 from survey import tokens
 from survey.admin import mailtext
-from survey.admin.models import Delivery, Mailing, MailTemplate
+from survey.admin.models import Delivery, Mailing, MailTemplate, MailTotal
 from survey.mail import (
     OutboxTransport,
     PermanentFailure,
@@ -39,7 +39,7 @@ from survey.mail import (
     UncertainDelivery,
     transport_from_url,
 )
-from survey.models import Draft, Invitation, Round
+from survey.models import Draft, Invitation, Response, Round
 from survey.recipients import Report, parse
 
 #: A send that fails temporarily this often is given up (and shown as failed).
@@ -133,22 +133,38 @@ def erasure_summary(db: Session, round_: Round) -> dict[str, int]:
 def close_round(db: Session, round_: Round) -> None:
     """open (or draft) -> closed, irreversibly. Pending submissions become responses; then
     e-mail addresses, token hashes, drafts, the link salt (so links cannot be re-derived) and
-    the round's outbox files are erased. Counts per stratum stay for rates and weights."""
+    the round's outbox files are erased. Counts per stratum stay for rates and weights.
+
+    Per-person mail history goes too: reminders reached only those who had not answered, so
+    a delivery row or mail counter per invitation says who answered before which reminder.
+    Deliveries become counts per mailing and stratum (`MailTotal`). Every response and every
+    invitation of the round is rewritten in one statement each, so on PostgreSQL they all
+    carry this transaction's xmin instead of the flush or send that wrote them."""
     if round_.state == "closed":
         raise OperationError(_l("The round is already closed."))
     _flush_pool(db, round_)
+    mailings = select(Mailing.id).where(Mailing.round_id == round_.id)
+    final_state = case((Delivery.state.in_(("pending", "sending", "failed")), "failed"),
+                       else_=Delivery.state)
+    totals = (
+        select(Delivery.mailing_id, Invitation.municipality, Invitation.group, Invitation.unit,
+               final_state, func.count())
+        .join(Invitation, Invitation.id == Delivery.invitation_id)
+        .where(Delivery.mailing_id.in_(mailings))
+        .group_by(Delivery.mailing_id, Invitation.municipality, Invitation.group,
+                  Invitation.unit, final_state)
+    )
+    db.execute(insert(MailTotal).from_select(
+        ["mailing_id", "municipality", "group", "unit", "state", "count"], totals))
+    db.execute(delete(Delivery).where(Delivery.mailing_id.in_(mailings)))
     db.execute(
         update(Invitation)
         .where(Invitation.round_id == round_.id)
-        .values(email=None, token_hash=None, last_mail_error=None)
+        .values(email=None, token_hash=None, last_mail_error=None, mails_sent=0)
     )
+    db.execute(update(Response).where(Response.round_id == round_.id)
+               .values(round_id=Response.round_id))
     db.execute(delete(Draft).where(Draft.round_id == round_.id))
-    db.execute(
-        update(Delivery)
-        .where(Delivery.mailing_id.in_(select(Mailing.id).where(Mailing.round_id == round_.id)))
-        .where(Delivery.state.in_(("pending", "sending", "failed")))
-        .values(state="failed")
-    )
     round_.link_salt = None
     round_.state = "closed"
     db.commit()
@@ -390,6 +406,7 @@ def _claim(db: Session, mailing: Mailing, owner: str) -> None:
     now = _now()
     claimed = db.execute(
         update(Mailing)
+        .execution_options(synchronize_session=False)  # SQLite hands back naive times
         .where(Mailing.id == mailing.id)
         .where(or_(Mailing.lease_until.is_(None), Mailing.lease_until < now))
         .values(lease_owner=owner, lease_until=now + LEASE)
@@ -409,6 +426,7 @@ def _release(db: Session, mailing: Mailing, owner: str) -> None:
     db.rollback()
     db.execute(
         update(Mailing)
+        .execution_options(synchronize_session=False)  # SQLite hands back naive times
         .where(Mailing.id == mailing.id, Mailing.lease_owner == owner)
         .values(lease_owner=None, lease_until=None)
     )
@@ -499,6 +517,7 @@ def _mark_sending(db: Session, mailing: Mailing, invitation_id: str, owner: str)
     now = _now()
     renewed = db.execute(
         update(Mailing)
+        .execution_options(synchronize_session=False)  # SQLite hands back naive times
         .where(Mailing.id == mailing.id, Mailing.lease_owner == owner)
         .values(lease_until=now + LEASE)
     ).rowcount
@@ -558,11 +577,20 @@ def external_url(endpoint: str, **values) -> str:
 
 
 def delivery_counts(db: Session, mailing: Mailing) -> dict[str, int]:
-    rows = db.execute(
+    """Mails per state: from the deliveries while the round is open, from the totals the
+    close kept afterwards."""
+    counts: dict[str, int] = defaultdict(int)
+    for state, count in db.execute(
         select(Delivery.state, func.count()).where(Delivery.mailing_id == mailing.id)
         .group_by(Delivery.state)
-    )
-    return dict(rows.all())
+    ):
+        counts[state] += count
+    for state, count in db.execute(
+        select(MailTotal.state, func.sum(MailTotal.count)).where(
+            MailTotal.mailing_id == mailing.id).group_by(MailTotal.state)
+    ):
+        counts[state] += count
+    return dict(counts)
 
 
 def decline(db: Session, invitation: Invitation) -> bool:
@@ -614,14 +642,23 @@ def response_rates(db: Session, round_: Round, by_unit: bool = False) -> list[St
         row.invited += count
         if state in ("responded", "declined", "bounced"):
             setattr(row, state, getattr(row, state) + count)
-    mail_totals: dict[tuple, dict[str, int]] = defaultdict(dict)
+    # An open round counts its deliveries, a closed one the totals its close kept.
+    mail_totals: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for *key, state, count in db.execute(
         select(*keys, Delivery.state, func.count())
         .join(Invitation, Invitation.id == Delivery.invitation_id)
         .where(Invitation.round_id == round_.id)
         .group_by(*keys, Delivery.state)
     ):
-        mail_totals[tuple(key)][state] = count
+        mail_totals[tuple(key)][state] += count
+    total_keys = [MailTotal.municipality, MailTotal.group] + ([MailTotal.unit] if by_unit else [])
+    for *key, state, count in db.execute(
+        select(*total_keys, MailTotal.state, func.sum(MailTotal.count))
+        .join(Mailing, Mailing.id == MailTotal.mailing_id)
+        .where(Mailing.round_id == round_.id)
+        .group_by(*total_keys, MailTotal.state)
+    ):
+        mail_totals[tuple(key)][state] += count
     for key, states in mail_totals.items():
         row = stratum(key)
         row.mails_sent = states.get("sent", 0)

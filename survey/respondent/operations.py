@@ -125,7 +125,6 @@ def submit(db: Session, token: str, today: dt.date | None = None) -> bool:
             group=invitation.group,
             unit=invitation.unit,
             answers=answers,
-            submitted_on=today,
         )
     )
     db.execute(delete(Draft).where(Draft.id == tokens.draft_id(token)))
@@ -160,7 +159,6 @@ def flush_pool(db: Session, round_id: int, force: bool = False) -> int:
                 group=entry.group,
                 unit=entry.unit,
                 answers=entry.answers,
-                submitted_on=entry.submitted_on,
             )
         )
     db.flush()

@@ -173,3 +173,24 @@ def test_a_reminder_skips_a_submission_still_waiting_in_the_pool(
     recorder.messages.clear()
     assert _send(app, db_session, open_round, "reminder").sent == 2
     assert invitations[0].email not in recorder.recipients()
+
+
+def test_a_second_sender_cannot_work_on_a_mailing_another_is_sending(
+    app, db_session, open_round, with_recipients
+):
+    """Several app servers share the queue; the lease keeps each mail to one sender."""
+    import datetime as dt
+
+    import pytest
+
+    with_recipients(2)
+    with app.app_context():
+        mailing = operations.start_mailing(db_session, open_round, "invitation")
+        mailing.lease_owner = "another-server"
+        mailing.lease_until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+        db_session.commit()
+        with pytest.raises(operations.OperationError):
+            operations.send_mailing(db_session, mailing)
+        mailing.lease_until = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        db_session.commit()
+        assert operations.send_mailing(db_session, mailing).sent == 2
