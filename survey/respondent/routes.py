@@ -137,6 +137,7 @@ def page(respondent: Respondent, page_id: str):
     if current is None:
         return redirect(url_for("respondent.resume"))
     questions = visible_questions(current, respondent.scope)
+    from_review = request.args.get("granska") == "1"
     form = page_form(
         current,
         questions,
@@ -152,7 +153,10 @@ def page(respondent: Respondent, page_id: str):
             operations.scope(respondent.invitation),
         )
         respondent.answers = answers
-        target = _neighbour(respondent.visible_pages(), current, request.form.get("action"))
+        action = request.form.get("action")
+        target = _neighbour(respondent.visible_pages(), current, action)
+        if from_review and action != "back":
+            target = _back_to_review(visible, respondent.visible_pages())
         operations.save_draft(
             db.session(), respondent.token, respondent.invitation.round_id, answers, target
         )
@@ -168,7 +172,16 @@ def page(respondent: Respondent, page_id: str):
         number=visible.index(current) + 1,
         count=len(visible),
         first=visible.index(current) == 0,
+        from_review=from_review,
     )
+
+
+def _back_to_review(before: tuple[Page, ...], after: tuple[Page, ...]) -> str:
+    """After a change made from the review page: back to the review, unless the change
+    opened pages the respondent has not seen; then the first of those."""
+    seen = {p.id for p in before}
+    new = [p.id for p in after if p.id not in seen]
+    return new[0] if new else REVIEW
 
 
 def _neighbour(visible: tuple[Page, ...], current: Page, action: str | None) -> str:

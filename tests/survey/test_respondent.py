@@ -170,3 +170,22 @@ def test_round_not_yet_open_or_closed_says_so(client, db_session):
     later.opens_on = later.closes_on - dt.timedelta(days=10)
     db_session.flush()
     assert "Enkäten är stängd" in client.get(f"/s/{invitation.token}").text
+
+
+def test_a_change_from_the_review_page_returns_to_it(client, db_session):
+    """Changing an answer from the review page leads back there, unless the change opens
+    pages the respondent has not seen yet."""
+    invitation = InvitationFactory()
+    location = start(client, invitation.token)
+    for page in [p.id for p in DEFAULT_INSTRUMENT.pages if p.show_if is None]:
+        html = client.get(f"/svar/sida/{page}").text
+        no = {name: ("0" if name.startswith("b") else value) for name, value in fill(html).items()}
+        client.submit(f"/svar/sida/{page}", {**no, "action": "next"})
+    assert "/svar/sida/role?granska=1" in client.get("/svar/granska").text
+    url = "/svar/sida/background?granska=1"
+    response = client.submit(url, {**fill(client.get(url).text), "action": "next"})
+    assert response.location == "/svar/granska"
+    url = "/svar/sida/exposure_threats?granska=1"
+    response = client.submit(url, {"b5": "1", "action": "next"})
+    assert response.location == "/svar/sida/incident_what", "the new follow-up pages come first"
+    assert location.startswith("/svar/sida/")
