@@ -51,6 +51,22 @@ def test_an_unmigrated_database_is_refused_with_what_to_run(tmp_path):
     db.database(app).engine.dispose()
 
 
+def test_a_database_one_migration_behind_is_refused_too(tmp_path):
+    app = make_test_app(f"sqlite:///{tmp_path / 'old.sqlite3'}", tmp_path / "instance")
+    migrate.upgrade(db.database(app).engine, "0001")
+    response = app.test_client().get("/tillganglighet")
+    assert response.status_code == 503 and "paverkan db upgrade" in response.text
+    db.database(app).engine.dispose()
+
+
+def test_sqlite_runs_with_wal_and_foreign_keys(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'pragmas.sqlite3'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
 def test_db_upgrade_command_creates_the_schema(tmp_path):
     app = make_test_app(f"sqlite:///{tmp_path / 'new.sqlite3'}", tmp_path / "instance")
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])

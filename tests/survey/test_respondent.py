@@ -31,6 +31,7 @@ def answer_pages(client, location: str, stop_after: int | None = None) -> tuple[
     while (pid := page_id(location)) is not None:
         page = client.get(location)
         assert page.status_code == 200, page.text
+        assert "<script" not in page.text, "pages work without JavaScript"
         seen.append(pid)
         data = {**fill(page.text), "action": "next"}
         response = client.submit(location, data, form_page=location)
