@@ -7,11 +7,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import brentq
+from scipy.special import gammaln
 from scipy.stats import chi2, chi2_contingency, fisher_exact
-from scipy.stats.contingency import odds_ratio
-from statsmodels.stats.contingency_tables import StratifiedTable
 
-from analysis.proportions import CONFIDENCE, wilson_interval
+from analysis.proportions import CONFIDENCE, wilson_interval, z_value
+
+#: Brent's method stops when the bracket is below ``RATIO_RTOL * |root|`` (4 ulp, scipy's
+#: smallest allowed), i.e. at machine precision on the odds-ratio scale.
+RATIO_RTOL = 4 * float(np.finfo(float).eps)
+#: Lower end of the brackets on (0, 1): the parameter itself cannot be 0 (log 0).
+DOUBLE_TINY = float(np.finfo(float).tiny)
 
 
 @dataclass(frozen=True)
@@ -74,8 +80,9 @@ def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Differenc
       ``d + sqrt((u1-p1)^2 + (p2-l2)^2)``.
     * Fisher's exact test, two-sided by summing tables no more probable than the observed
       (R's ``fisher.test``); odds ratio is the conditional MLE with the exact
-      (Cornfield) interval, via ``scipy.stats.contingency.odds_ratio(kind="conditional")``.
-      ``scipy.stats.fisher_exact().statistic`` would be the sample odds ratio instead.
+      (Cornfield) interval, computed as R's ``fisher.test`` does
+      (:func:`conditional_odds_ratio`); ``scipy.stats.fisher_exact().statistic`` would be
+      the sample odds ratio instead.
     * Pearson's chi-square with ``correction=False``; scipy's default applies Yates on 2x2.
 
     Parameters
@@ -110,8 +117,7 @@ def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Differenc
     l2, u2 = wilson_interval(c, n2, confidence)
     lower = diff - math.hypot(p1 - l1, u2 - p2)
     upper = diff + math.hypot(u1 - p1, p2 - l2)
-    cond_or = odds_ratio(tab, kind="conditional")
-    or_ci = cond_or.confidence_interval(confidence)
+    estimate, or_low, or_high = conditional_odds_ratio(table, confidence)
     expected = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / tab.sum()
     pearson = yates = None
     if expected.min() > 0:
@@ -125,9 +131,9 @@ def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Differenc
         newcombe_lower=lower,
         newcombe_upper=upper,
         fisher_p=float(fisher_exact(tab).pvalue),
-        fisher_or_conditional_mle=_finite(cond_or.statistic),
-        fisher_or_lower=_finite(or_ci.low),
-        fisher_or_upper=_finite(or_ci.high),
+        fisher_or_conditional_mle=_finite(estimate),
+        fisher_or_lower=_finite(or_low),
+        fisher_or_upper=_finite(or_high),
         sample_or=(a * d) / (b * c) if b * c > 0 else None,
         chisq_statistic=float(pearson.statistic) if pearson else None,
         chisq_df=1,
@@ -135,6 +141,82 @@ def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Differenc
         chisq_min_expected=float(expected.min()),
         chisq_yates_p=float(yates.pvalue) if yates else None,
     )
+
+
+def conditional_odds_ratio(table: TwoByTwo,
+                           confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+    """Conditional maximum-likelihood odds ratio and its exact interval, as R's ``fisher.test``.
+
+    Given the margins, the count ``a`` (first group, yes) follows Fisher's noncentral
+    hypergeometric distribution with the odds ratio as parameter. The estimate solves
+    ``E[a] = a``; the two-sided interval takes the parameters at which ``P(A >= a)`` and
+    ``P(A <= a)`` equal ``(1 - confidence) / 2``. Each is solved on ``(0, 1]`` or, through
+    the reciprocal, on ``[1, inf)``, as in R's ``stats::fisher.test`` source, with Brent's
+    method to machine precision (R's ``uniroot`` default tolerance leaves ~1e-4; scipy's
+    ``odds_ratio(kind="conditional")`` computes the same values about 20 times slower).
+
+    Parameters
+    ----------
+    table : TwoByTwo
+        The 2x2 table (missing answers dropped), with at least one answer in each group.
+    confidence : float
+        Level of the interval.
+
+    Returns
+    -------
+    (estimate, lower, upper) : tuple of float
+        ``0`` and ``inf`` at the boundary of the support (no yes or no no in a group).
+
+    References
+    ----------
+    Fisher, R. A. (1935). The logic of inductive inference. JRSS 98, 39-82.
+    Cornfield, J. (1956). A statistical problem arising from retrospective studies. Proc.
+    Third Berkeley Symposium 4, 135-148. Agresti (2013), section 16.6.4.
+    """
+    a = table.yes_first
+    yes = table.yes_first + table.yes_second
+    no = table.no_first + table.no_second
+    first = table.yes_first + table.no_first
+    low, high = max(0, first - no), min(first, yes)
+    support = np.arange(low, high + 1, dtype=float)
+    # log of choose(yes, k) * choose(no, first - k), the central hypergeometric weights
+    log_weights = (gammaln(yes + 1) - gammaln(support + 1) - gammaln(yes - support + 1)
+                   + gammaln(no + 1) - gammaln(first - support + 1)
+                   - gammaln(no - first + support + 1))
+
+    def density(ratio: float) -> np.ndarray:
+        log_density = log_weights + math.log(ratio) * support
+        weights = np.exp(log_density - log_density.max())
+        return weights / weights.sum()
+
+    def mean(ratio: float) -> float:
+        return float(support @ density(ratio))
+
+    def upper_tail(ratio: float) -> float:
+        return float(density(ratio)[support >= a].sum())
+
+    def lower_tail(ratio: float) -> float:
+        return float(density(ratio)[support <= a].sum())
+
+    alpha = (1 - confidence) / 2
+    estimate = (0.0 if a == low else math.inf if a == high
+                else _solve_ratio(lambda t: mean(t) - a, mean(1.0) - a, increasing=True))
+    lower = 0.0 if a == low else _solve_ratio(lambda t: upper_tail(t) - alpha,
+                                              upper_tail(1.0) - alpha, increasing=True)
+    upper = math.inf if a == high else _solve_ratio(lambda t: lower_tail(t) - alpha,
+                                                    lower_tail(1.0) - alpha, increasing=False)
+    return estimate, lower, upper
+
+
+def _solve_ratio(function, at_one: float, increasing: bool) -> float:
+    """Root of a function monotone in the odds ratio: on (0, 1) when its sign at 1 says the
+    root lies below 1, else as the reciprocal of a root on (0, 1) (R's ``fisher.test``)."""
+    if at_one == 0:
+        return 1.0
+    if (at_one > 0) == increasing:
+        return brentq(function, DOUBLE_TINY, 1.0, xtol=DOUBLE_TINY, rtol=RATIO_RTOL)
+    return 1 / brentq(lambda t: function(1 / t), DOUBLE_TINY, 1.0, xtol=DOUBLE_TINY,
+                      rtol=RATIO_RTOL)
 
 
 @dataclass(frozen=True)
@@ -197,22 +279,41 @@ def mantel_haenszel(tables: Mapping[str, TwoByTwo],
     statistic = delta * delta / variance
     correction = 0.5 if abs(delta) >= 0.5 else 0.0
     corrected = (abs(delta) - correction) ** 2 / variance
-    pooled = StratifiedTable(usable)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        common = float(pooled.oddsratio_pooled)
-    # An odds ratio of 0 or infinity (no events on one side) has no log-scale interval.
-    or_low, or_high = (pooled.oddsratio_pooled_confint(alpha=1 - confidence)
-                       if 0 < common < math.inf else (None, None))
+    common, or_low, or_high = _mantel_haenszel_odds_ratio(usable, confidence)
     return MantelHaenszel(
         statistic=float(statistic),
         df=1,
         p_value=float(chi2.sf(statistic, 1)),
         common_or_mh=_finite(common),
-        or_lower=None if or_low is None else _finite(or_low),
-        or_upper=None if or_high is None else _finite(or_high),
+        or_lower=or_low,
+        or_upper=or_high,
         p_value_continuity_corrected=float(chi2.sf(corrected, 1)),
         strata_tables=tuple(tables.items()),
     )
+
+
+def _mantel_haenszel_odds_ratio(tables: list[np.ndarray], confidence: float,
+                                ) -> tuple[float, float | None, float | None]:
+    """Mantel-Haenszel common odds ratio ``sum(R) / sum(S)``, ``R = a d / n``, ``S = b c / n``,
+    with the Robins-Breslow-Greenland variance of its logarithm,
+
+    ``sum(P R) / (2 sum(R)^2) + sum(P S + Q R) / (2 sum(R) sum(S)) + sum(Q S) / (2 sum(S)^2)``
+
+    where ``P = (a + d) / n`` and ``Q = (b + c) / n``; the interval is
+    ``exp(log OR +/- z sqrt(var))``. An odds ratio of 0 or infinity has no interval."""
+    a, b, c, d = (np.array([t[i, j] for t in tables], dtype=float)
+                  for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)))
+    n = a + b + c + d
+    r, s = a * d / n, b * c / n
+    p, q = (a + d) / n, (b + c) / n
+    sum_r, sum_s = r.sum(), s.sum()
+    if sum_r == 0 or sum_s == 0:
+        return (0.0 if sum_r == 0 else math.inf), None, None
+    common = sum_r / sum_s
+    variance = (np.sum(p * r) / (2 * sum_r**2) + np.sum(p * s + q * r) / (2 * sum_r * sum_s)
+                + np.sum(q * s) / (2 * sum_s**2))
+    half = z_value(confidence) * math.sqrt(variance)
+    return common, common * math.exp(-half), common * math.exp(half)
 
 
 def _yes_no(values: np.ndarray) -> tuple[int, int]:

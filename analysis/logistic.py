@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
-from statsmodels.genmod.families import Binomial
-from statsmodels.genmod.generalized_linear_model import GLM
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
+from scipy.special import ndtr
 
 from analysis.proportions import CONFIDENCE, z_value
 
@@ -27,6 +23,10 @@ R_DEFAULT_MAX_ITERATIONS = 25
 #: A fitted probability this close to 0 or 1 signals (quasi-)separation, as in R's warning
 #: "fitted probabilities numerically 0 or 1 occurred".
 FITTED_EPSILON = 1e-8
+#: R's logit inverse link (``binomial()$linkinv``, C ``logit_linkinv``) clamps the linear
+#: predictor beyond +/- 30, keeping fitted values and IRLS weights off 0 and 1.
+LINK_THRESHOLD = 30.0
+DOUBLE_EPSILON = float(np.finfo(float).eps)
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
                         levels: Mapping[str, Sequence[str]],
                         confidence: float = CONFIDENCE, epsilon: float = EPSILON,
                         max_iterations: int = MAX_ITERATIONS) -> LogisticFit:
-    """Fit ``outcome ~ factors`` by IRLS (statsmodels GLM), references set explicitly.
+    """Fit ``outcome ~ factors`` by IRLS as R's ``glm.fit``, references set explicitly.
 
     ``levels`` maps each factor column to its levels, the first being the reference (an
     alphabetical default would make a three-person category the reference). Rows with a
@@ -93,11 +93,11 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
     (``municipalityNorrköping``), Wald intervals are ``beta +/- z * SE`` on the log scale.
 
     Separation is detected before fitting (a level whose rows are all 0 or all 1: its
-    coefficient diverges) and after (fitted probabilities within 1e-8 of 0 or 1, or
-    statsmodels' PerfectSeparationWarning); it is reported instead of the coefficients it
-    makes meaningless. ``epsilon`` and ``max_iterations`` are R's ``glm.control`` settings;
-    pass :data:`R_DEFAULT_EPSILON` and :data:`R_DEFAULT_MAX_ITERATIONS` to reproduce what a
-    plain ``glm()`` prints.
+    coefficient diverges) and after (fitted probabilities within 1e-8 of 0 or 1 outside the
+    separated levels); it is reported instead of the coefficients it makes meaningless.
+    ``epsilon`` and ``max_iterations`` are R's ``glm.control`` settings; pass
+    :data:`R_DEFAULT_EPSILON` and :data:`R_DEFAULT_MAX_ITERATIONS` to reproduce what a plain
+    ``glm()`` prints (the iteration count equals R's ``iter``).
 
     Parameters
     ----------
@@ -153,7 +153,6 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
                            False, 0, None, null_deviance, None,
                            (*messages, "a reference level is separated: no coefficients"),
                            zero_levels, True, ())
-    names = [term for term, *_ in full_terms]
     design = _design(columns, len(y), levels)
     if np.linalg.matrix_rank(design) < design.shape[1]:
         return LogisticFit(formula, "binomial(logit)", factors, _as_tuples(levels), len(y),
@@ -161,49 +160,41 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
                            (*messages, "levels are confounded in these answers: "
                             "the coefficients are not identified"),
                            zero_levels, bool(zero_levels), ())
-    # Under separation the linear predictor diverges and exp() overflows to the limit it
-    # should reach (a fitted 0 or 1); the separation itself is reported from the data.
-    with warnings.catch_warnings(record=True) as caught, np.errstate(over="ignore",
-                                                                     under="ignore"):
-        warnings.simplefilter("always", ConvergenceWarning)
-        warnings.simplefilter("always", PerfectSeparationWarning)
-        fit = GLM(y, design, family=Binomial()).fit(
-            maxiter=max_iterations, tol_criterion="deviance", rtol=epsilon, atol=0.1 * epsilon)
-        fitted_all = np.asarray(fit.fittedvalues)
-    messages += [str(w.message) for w in caught]
+    fit = _irls(design, y, epsilon, max_iterations)
+    if not fit.converged:
+        messages.append(f"IRLS did not converge in {max_iterations} iterations")
     in_separated_level = np.zeros(len(y), dtype=bool)
     for factor, level in zero_levels:
         in_separated_level |= columns[factor] == level
-    fitted = fitted_all[~in_separated_level]
+    fitted = fit.fitted[~in_separated_level]
     extreme = bool(np.any((fitted < FITTED_EPSILON) | (fitted > 1 - FITTED_EPSILON)))
-    separated = bool(zero_levels) or extreme or any(
-        issubclass(w.category, PerfectSeparationWarning) for w in caught)
-    converged = bool(fit.converged) and not any(
-        issubclass(w.category, ConvergenceWarning) for w in caught)
-    estimates = dict(zip(names, np.asarray(fit.params), strict=True))
-    errors = dict(zip(names, np.asarray(fit.bse), strict=True))
+    if extreme:
+        messages.append("fitted probabilities numerically 0 or 1 occurred")
+    separated = bool(zero_levels) or extreme
+    errors = np.sqrt(np.diag(fit.covariance))
     z = z_value(confidence)
     coefficients = []
     if not extreme:
-        for term, variable, level, reference in full_terms:
+        for (term, variable, level, reference), beta, se in zip(
+                full_terms, fit.coefficients, errors, strict=True):
             if (variable, level) in zero_levels:
                 coefficients.append(Coefficient(term, variable, level, reference, *[None] * 7,
                                                 separated=True))
                 continue
-            beta, se = float(estimates[term]), float(errors[term])
+            beta, se = float(beta), float(se)
             coefficients.append(Coefficient(
                 term, variable, level, reference, beta, se, beta / se,
-                float(2 * norm.sf(abs(beta / se))), float(np.exp(beta)),
+                float(2 * ndtr(-abs(beta / se))), float(np.exp(beta)),
                 beta - z * se, beta + z * se))
-    deviance = float(fit.deviance)
+    deviance = fit.deviance
     return LogisticFit(
         formula=formula,
         family="binomial(logit)",
         factors=factors,
         levels=_as_tuples(levels),
         n_used=len(y),
-        converged=converged,
-        iterations=int(fit.fit_history["iteration"]),
+        converged=fit.converged,
+        iterations=fit.iterations,
         deviance=deviance,
         null_deviance=null_deviance,
         aic=deviance + 2 * len(full_terms),
@@ -212,6 +203,66 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
         separation_suspected=separated,
         coefficients=tuple(coefficients),
     )
+
+
+@dataclass(frozen=True)
+class _Irls:
+    coefficients: np.ndarray
+    covariance: np.ndarray
+    fitted: np.ndarray
+    deviance: float
+    iterations: int
+    converged: bool
+
+
+def _irls(design: np.ndarray, y: np.ndarray, epsilon: float, max_iterations: int) -> _Irls:
+    """Iteratively reweighted least squares for the binomial logit model, step by step as
+    R's ``glm.fit`` (R 4.x, ``src/library/stats/R/glm.R``).
+
+    Start from ``mu = (y + 1/2) / 2``; each iteration solves the weighted least squares of
+    the working response ``z = eta + (y - mu) / mu'(eta)`` with weights
+    ``mu'(eta)^2 / (mu (1 - mu))`` by QR, and stops when
+    ``|dev - dev_old| / (|dev| + 0.1) < epsilon``. The inverse link and its derivative are
+    clamped beyond ``|eta| > 30`` as R's C code does, so separated fits stop where R's do.
+    The covariance ``(X' W X)^-1`` uses the weights of the last iteration's start, as
+    ``summary.glm`` does (dispersion 1).
+
+    Written out rather than taken from statsmodels: the fit is a dozen lines of numpy, its
+    figures equal R's to 1e-9 (tests/analysis/test_reference.py), and importing
+    statsmodels' GLM costs a fresh ``paverkan stats`` process more time than computing
+    every figure (bench/stats.py).
+    """
+    mu = (y + 0.5) / 2
+    eta = np.log(mu / (1 - mu))
+    deviance_old = _deviance(y, mu)
+    converged, iterations = False, 0
+    while not converged and iterations < max_iterations:
+        iterations += 1
+        slope = _inverse_link_derivative(eta)
+        weights = slope / np.sqrt(mu * (1 - mu))
+        q, r = np.linalg.qr(design * weights[:, None])
+        coefficients = np.linalg.solve(r, q.T @ ((eta + (y - mu) / slope) * weights))
+        eta = design @ coefficients
+        mu = _inverse_link(eta)
+        deviance = _deviance(y, mu)
+        converged = abs(deviance - deviance_old) / (abs(deviance) + 0.1) < epsilon
+        deviance_old = deviance
+    r_inverse = np.linalg.inv(r)
+    return _Irls(coefficients, r_inverse @ r_inverse.T, mu, deviance, iterations, converged)
+
+
+def _inverse_link(eta: np.ndarray) -> np.ndarray:
+    """R's ``logit_linkinv``: ``exp(eta) / (1 + exp(eta))`` with ``eta`` clamped at +/-30."""
+    odds = np.exp(np.clip(eta, -LINK_THRESHOLD, LINK_THRESHOLD))
+    odds = np.where(eta < -LINK_THRESHOLD, DOUBLE_EPSILON,
+                    np.where(eta > LINK_THRESHOLD, 1 / DOUBLE_EPSILON, odds))
+    return odds / (1 + odds)
+
+
+def _inverse_link_derivative(eta: np.ndarray) -> np.ndarray:
+    """R's ``logit_mu_eta``: ``exp(eta) / (1 + exp(eta))^2``, machine epsilon beyond +/-30."""
+    odds = np.exp(np.clip(eta, -LINK_THRESHOLD, LINK_THRESHOLD))
+    return np.where(np.abs(eta) > LINK_THRESHOLD, DOUBLE_EPSILON, odds / (1 + odds) ** 2)
 
 
 def _terms(levels: Mapping[str, Sequence[str]]) -> list[tuple[str, str, str | None, str | None]]:

@@ -10,16 +10,29 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from scipy.stats import binomtest
+from scipy.stats.contingency import odds_ratio
+from statsmodels.genmod.families import Binomial
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.stats.contingency_tables import StratifiedTable
 
 import questionnaires
 from analysis import data as tidy_data
-from analysis.comparison import TwoByTwo, compare_shares, mantel_haenszel
+from analysis.comparison import (
+    TwoByTwo,
+    compare_shares,
+    conditional_odds_ratio,
+    mantel_haenszel,
+)
 from analysis.logistic import logistic_regression
 from analysis.proportions import share, wilson_interval
 from analysis.rounds import IncomparableRounds, compare_rounds
 from analysis.weights import response_rates, weighted_shares
 from questionnaires.model import NOT_ASKED, SKIPPED
 from survey.commands.stats import stats
+
+REFERENCE_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+REFERENCE_FOLDERS = sorted(p for p in REFERENCE_ROOT.iterdir() if p.is_dir()) if (
+    REFERENCE_ROOT.is_dir()) else []
 
 INVITED = pd.DataFrame({"municipality": ["Linköping", "Linköping", "Norrköping", "Norrköping"],
                         "group": ["förtroendevald", "medarbetare"] * 2,
@@ -183,3 +196,78 @@ def test_an_overwhelming_difference_keeps_a_tiny_p_value_instead_of_zero() -> No
     result = mantel_haenszel({"a": TwoByTwo(400, 20, 20, 400), "b": TwoByTwo(300, 30, 30, 300)})
     assert 0 < result.p_value < 1e-100
     assert result.p_value_continuity_corrected > result.p_value
+
+
+@pytest.mark.parametrize("cells", [(148, 527, 91, 438), (3, 9, 0, 12), (0, 5, 4, 6),
+                                   (7, 0, 2, 9), (12, 3, 1, 40), (1, 0, 0, 1), (250, 1, 1, 250)])
+def test_the_exact_odds_ratio_and_interval_equal_scipys_conditional_mle(cells) -> None:
+    """The conditional MLE and exact interval (R's fisher.test, re-coded) agree with scipy's
+    independent implementation, including the 0 and infinity at the edges of the support."""
+    table = TwoByTwo(*cells)
+    expected = odds_ratio(table.array, kind="conditional")
+    interval = expected.confidence_interval(0.95)
+    ours = conditional_odds_ratio(table)
+    assert ours == pytest.approx((expected.statistic, interval.low, interval.high), rel=1e-9,
+                                 abs=1e-300)
+
+
+def test_the_common_odds_ratio_and_its_interval_equal_statsmodels() -> None:
+    """Mantel-Haenszel odds ratio with the Robins-Breslow-Greenland interval, against
+    statsmodels' StratifiedTable on the same strata."""
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        strata = [TwoByTwo(*(int(v) for v in rng.integers(1, 60, 4))) for _ in range(3)]
+        expected = StratifiedTable([t.array for t in strata])
+        result = mantel_haenszel({str(i): t for i, t in enumerate(strata)})
+        assert result.common_or_mh == pytest.approx(expected.oddsratio_pooled, rel=1e-12)
+        assert (result.or_lower, result.or_upper) == pytest.approx(
+            expected.oddsratio_pooled_confint(alpha=0.05), rel=1e-12)
+
+
+def test_the_logistic_fit_equals_statsmodels_glm_at_convergence() -> None:
+    """Coefficients and standard errors of the numpy IRLS agree with statsmodels' GLM fitted
+    to the same tolerance (both converge to the same maximum; SEs from the last weights)."""
+    rng = np.random.default_rng(5)
+    n = 600
+    frame = pd.DataFrame({
+        "municipality": rng.choice(["Linköping", "Norrköping", "Motala"], n),
+        "group": rng.choice(["förtroendevald", "medarbetare"], n),
+        "gender": rng.choice(["kvinna", "man", "annat"], n, p=[0.5, 0.45, 0.05]),
+    })
+    logit = (-1.2 + 0.5 * (frame["municipality"] == "Norrköping")
+             - 0.4 * (frame["group"] == "medarbetare") + 0.3 * (frame["gender"] == "man"))
+    frame["q"] = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(float)
+    frame.loc[rng.choice(n, 20, replace=False), "q"] = np.nan
+    levels = {"municipality": ("Linköping", "Norrköping", "Motala"),
+              "group": ("förtroendevald", "medarbetare"), "gender": ("kvinna", "man", "annat")}
+    fit = logistic_regression(frame, "q", levels)
+    used = frame[frame["q"].notna()]
+    design = np.column_stack([np.ones(len(used))] + [
+        (used[factor] == level).to_numpy(dtype=float)
+        for factor, values in levels.items() for level in values[1:]])
+    expected = GLM(used["q"].to_numpy(), design, family=Binomial()).fit(
+        tol_criterion="deviance", rtol=1e-14, atol=1e-15, maxiter=100)
+    assert [c.term for c in fit.coefficients] == [
+        "(Intercept)", "municipalityNorrköping", "municipalityMotala", "groupmedarbetare",
+        "genderman", "genderannat"]
+    assert [c.estimate for c in fit.coefficients] == pytest.approx(expected.params, rel=1e-9)
+    assert [c.std_error for c in fit.coefficients] == pytest.approx(expected.bse, rel=1e-9)
+    assert fit.deviance == pytest.approx(expected.deviance, rel=1e-12)
+    assert fit.converged and fit.n_used == n - 20
+
+
+@pytest.mark.parametrize("folder", REFERENCE_FOLDERS, ids=[f.name for f in REFERENCE_FOLDERS])
+def test_the_logistic_fit_takes_the_same_iterations_as_r(folder: Path) -> None:
+    """R's glm.fit, step for step: the same number of IRLS iterations and the same
+    convergence verdict as R reports, separated fits included."""
+    reference = json.loads((folder / "reference.json").read_text(encoding="utf-8"))
+    data = tidy_data.from_frame(tidy_data.read_responses(folder / "survey.csv"),
+                                tidy_data.read_invited(folder / "invited.csv"))
+    for item, figures in reference["items"].items():
+        for model, genders in (("logistic", data.levels["gender"]),
+                               ("logistic_kvinna_man_only", ("kvinna", "man"))):
+            levels = {"municipality": data.levels["municipality"],
+                      "group": data.levels["group"], "gender": genders}
+            fit = logistic_regression(data.responses, item, levels)
+            assert (fit.iterations, fit.converged) == (figures[model]["iterations"],
+                                                        figures[model]["converged"]), (item, model)
