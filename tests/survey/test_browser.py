@@ -199,7 +199,8 @@ def test_every_respondent_page_passes_axe_and_nothing_is_logged(live, browser, c
 
 
 def test_an_error_summary_links_to_the_field(live, browser):
-    """Tampered values come back as an error summary whose links lead to the field."""
+    """Tampered values come back as an error summary whose links lead to the field; the
+    page for an ended session passes axe too."""
     base, links = live
     browser.delete_all_cookies()
     browser.get(f"{base}/s/{links[1]}")
@@ -210,4 +211,9 @@ def test_an_error_summary_links_to_the_field(live, browser):
     press(browser, "next")
     summary = browser.find_element(By.CSS_SELECTOR, ".error-summary a")
     assert summary.get_attribute("href").endswith("#a2-1")
-    assert not axe_violations(browser)
+    problems = axe_violations(browser)
+    browser.delete_all_cookies()
+    browser.get(f"{base}/svar/sida/role")
+    assert "Öppna din länk igen" in browser.page_source
+    problems += axe_violations(browser)
+    assert not problems, "\n".join(problems)
