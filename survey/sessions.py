@@ -106,7 +106,3 @@ class ServerSessionInterface(SessionInterface):
 def _delete_expired(database) -> None:
     database.execute(delete(ServerSession).where(ServerSession.expires_on < dt.date.today()))
 
-
-def end_session(session: Session) -> None:
-    """Forget everything in the session (logout, submit); the row is deleted on save."""
-    session.clear()

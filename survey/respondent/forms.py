@@ -25,9 +25,6 @@ class _Answer(Field):
         super().__init__(**kwargs)
         self.question = question
 
-    def _value(self):
-        return self.data
-
     def answers(self) -> dict:
         """The variables this field sets, by name; unanswered ones are absent."""
         raise NotImplementedError
