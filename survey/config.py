@@ -16,8 +16,9 @@ class Config:
     """Configuration read once per application from the environment.
 
     ``PAVERKAN_DATABASE_URL``  SQLAlchemy URL; default a SQLite file in the instance folder.
-    ``PAVERKAN_MAIL_URL``      ``outbox:///path`` (default: the instance folder's outbox),
-                               ``smtp://user:pass@host:587`` or ``smtps://...``.
+    ``PAVERKAN_MAIL_URL``      ``outbox:///path``, ``smtp://user:pass@host:587`` or
+                               ``smtps://...``. Unset, sending is refused unless
+                               ``PAVERKAN_DEMO=1`` (then: the instance folder's outbox).
     ``PAVERKAN_SECRET_KEY``    the instance secret; default generated into the instance
                                folder (mode 0600) on first run. Every keyed hash, token and
                                encryption key is derived from it, so it never enters the
@@ -32,6 +33,12 @@ class Config:
             f"sqlite:///{instance / 'paverkan.sqlite3'}"
         )
         self.MAIL_URL = environ.get("PAVERKAN_MAIL_URL") or f"outbox://{instance / 'outbox'}"
+        #: An outbox folder holds every respondent's link in clear: mail is written there only
+        #: when someone asked for it (an outbox mail URL, or the demo), never by default.
+        self.MAIL_OUTBOX_ALLOWED = (
+            environ.get("PAVERKAN_MAIL_URL", "").startswith("outbox:")
+            or environ.get("PAVERKAN_DEMO") == "1"
+        )
         self.SECRET_KEY = environ.get("PAVERKAN_SECRET_KEY") or _instance_secret(instance)
         self.POOL_SIZE = int(environ.get("PAVERKAN_POOL_SIZE", "8"))
         #: Where respondents reach the app: links in mails are built on it (also from the CLI).

@@ -7,7 +7,8 @@ reminder carries the same link as the invitation, and erasing the salt at close 
 link underivable. The database stores only :func:`token_hash`.
 
 Drafts are found by :func:`draft_id` and encrypted with :func:`draft_key`, both derived from
-the token, so the server cannot read a draft or tell whose it is without the link.
+the token and the instance secret, so neither the database nor a link (an outbox file) alone
+reads a draft or tells whose it is.
 """
 
 from __future__ import annotations
@@ -75,12 +76,18 @@ def _pool_key(round_: Round) -> bytes:
     return derive_key(link_key(round_), "pool-invitation")
 
 
+def _draft_root(token: str) -> bytes:
+    """The token keyed with the instance secret: whoever holds a link but not the secret (an
+    outbox folder, a forwarded mail, together with a database copy) finds and opens nothing."""
+    return bytes.fromhex(keyed_hash(derive_key(_secret(), "drafts"), token))
+
+
 def draft_id(token: str) -> str:
-    return keyed_hash(derive_key(token, "draft-id"), b"")
+    return keyed_hash(derive_key(_draft_root(token), "draft-id"), b"")
 
 
 def draft_key(token: str) -> bytes:
-    return derive_key(token, "draft-key")
+    return derive_key(_draft_root(token), "draft-key")
 
 
 def assign_token(invitation: Invitation) -> str:

@@ -186,6 +186,7 @@ def make_test_app(database_url: str, instance: Path, **config):
             "SECRET_KEY": TEST_SECRET,
             "SESSION_COOKIE_SECURE": False,
             "POOL_SIZE": 3,
+            "MAIL_OUTBOX_ALLOWED": True,
             **config,
         }
     )

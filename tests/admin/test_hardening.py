@@ -208,7 +208,7 @@ def test_mail_goes_to_an_outbox_folder_only_when_asked_for(
     assert Config("/x", environ={"PAVERKAN_DEMO": "1"}).MAIL_OUTBOX_ALLOWED
     with_recipients(3)
     app.config["MAIL_OUTBOX_ALLOWED"] = False
-    with app.app_context():
+    with app.test_request_context():
         mailing = operations.start_mailing(db_session, open_round, "invitation")
         with pytest.raises(operations.OperationError, match="PAVERKAN_MAIL_URL"):
             operations.send_mailing(db_session, mailing)

@@ -1,0 +1,52 @@
+"""The attacker's story, continued after the security review (docs/anonymity.md).
+
+The attacker holds the database, every backup, the recipient list and the outbox folder of
+mails, but not the instance secret. Each test plays one line of attack the review found.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import inspect, select
+
+from survey import create_app, tokens
+from survey.crypto import CannotOpen, unseal
+from survey.models import Draft
+from survey.respondent import operations
+from tests.conftest import InvitationFactory
+
+SECRET_ANSWER = "Min chef hotade mig efter mötet"
+
+
+def test_neither_a_response_nor_a_pooled_submission_records_when_it_came(db_session):
+    """A submission day pairs a response with whoever was (or was not) reminded before it,
+    so no day is stored at all: the round's own dates are the only time there is."""
+    inspector = inspect(db_session.connection())
+    for table in ("responses", "submission_pool"):
+        columns = {c["name"] for c in inspector.get_columns(table)}
+        assert not {"submitted_on", "submitted_at", "created_on", "created_at"} & columns
+
+
+def test_the_outbox_and_the_database_together_open_no_draft(app, db_session, tmp_path):
+    """The attacker reads the link from a mail in the outbox and runs Påverkan's own code,
+    with their own instance secret, against the database: no draft is found or opened."""
+    invitation = InvitationFactory()
+    with app.app_context():
+        operations.save_draft(
+            db_session, invitation.token, invitation.round_id, {"f1": SECRET_ANSWER}, "p1"
+        )
+        assert operations.load_draft(db_session, invitation.token).answers == {
+            "f1": SECRET_ANSWER
+        }
+    attacker = create_app(
+        {"INSTANCE_PATH": str(tmp_path / "attacker"), "SECRET_KEY": "the attacker's own",
+         "DATABASE_URL": "sqlite://"}
+    )
+    with attacker.app_context():
+        guessed_id = tokens.draft_id(invitation.token)
+        guessed_key = tokens.draft_key(invitation.token)
+    assert db_session.get(Draft, guessed_id) is None
+    for content in db_session.scalars(select(Draft.content)):
+        with pytest.raises(CannotOpen):
+            unseal(guessed_key, content)
+
