@@ -5,7 +5,8 @@
   smtp://user:pass@host:587?rate=5      STARTTLS when the server offers it, then login
   smtps://user:pass@host:465            implicit TLS
 Query parameters: `rate` (mails per second, a ceiling), `cafile` (trust this CA instead of the
-system's, for an internal relay), `timeout` (seconds), `from` is not here: see the app config.
+system's, for an internal relay), `timeout` (seconds), `tls=none` (allow a relay without
+STARTTLS: every mail carries a personal link, so clear text must be asked for by name).
 
 The transport knows nothing of rounds or invitations. The sending operation opens one
 connection per batch (`with transport.connect() as connection:`), calls `connection.send()` for
@@ -134,6 +135,7 @@ class SMTPTransport:
     cafile: str | None = None
     rate: float | None = None
     timeout: float = 30.0
+    require_tls: bool = True
 
     def _tls_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.cafile)
@@ -151,10 +153,13 @@ class SMTPTransport:
             if not self.implicit_tls and client.has_extn("starttls"):
                 client.starttls(context=self._tls_context())
                 client.ehlo()
+            if not isinstance(client.sock, ssl.SSLSocket) and (
+                self.require_tls or self.username
+            ):
+                raise TransportError("the server does not offer STARTTLS; refusing to send "
+                                     "links or a password in clear text (tls=none allows "
+                                     "links, never a password)")
             if self.username:
-                if not isinstance(client.sock, ssl.SSLSocket):
-                    raise TransportError("the server does not offer STARTTLS; refusing to "
-                                         "send the password in clear text")
                 # smtplib sends credentials as ASCII only.
                 client.login(self.username, self.password or "")
         except (smtplib.SMTPException, OSError, ssl.SSLError, UnicodeError) as error:
@@ -258,7 +263,7 @@ def transport_from_url(url: str | None, default_outbox: Path) -> OutboxTransport
         return OutboxTransport(Path(default_outbox))
     parts = urlsplit(url)
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    unknown = set(query) - {"rate", "cafile", "timeout"}
+    unknown = set(query) - {"rate", "cafile", "timeout", "tls"}
     if unknown:
         raise ValueError(f"unknown mail URL parameter(s): {', '.join(sorted(unknown))}")
     rate = float(query["rate"]) if "rate" in query else None
@@ -278,5 +283,6 @@ def transport_from_url(url: str | None, default_outbox: Path) -> OutboxTransport
             cafile=query.get("cafile"),
             rate=rate if rate is not None else 10.0,
             timeout=float(query.get("timeout", 30)),
+            require_tls=query.get("tls") != "none",
         )
     raise ValueError(f"unknown mail URL scheme {parts.scheme!r}: use outbox, smtp or smtps")

@@ -228,6 +228,14 @@ def _flush_pool(db: Session, round_: Round) -> None:
     respondent.flush_pool(db, round_.id, force=True)
 
 
+def _answered_meanwhile(db: Session, invitation: Invitation) -> bool:
+    """Checked just before each reminder: a resumed or long send must not remind someone
+    who answered (or opted out) since the mailing began, even if the answer is pooled."""
+    from survey.respondent import operations as respondent
+
+    return invitation.state != "invited" or respondent.is_submitted(db, invitation)
+
+
 def _pooled_invitation_ids(db: Session, round_: Round) -> set[str]:
     from survey.respondent import operations as respondent
 
@@ -475,7 +483,7 @@ def send_mailing(
         with transport.connect() as connection:
             for position, invitation_id in enumerate(todo):
                 invitation = db.get(Invitation, invitation_id)
-                if mailing.kind == "reminder" and invitation.state != "invited":
+                if mailing.kind == "reminder" and _answered_meanwhile(db, invitation):
                     db.execute(delete(Delivery).where(Delivery.mailing_id == mailing.id,
                                                       Delivery.invitation_id == invitation_id))
                     db.commit()

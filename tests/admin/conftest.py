@@ -125,6 +125,8 @@ def start(recorder: Recorder, mode: str, cert_dir: Path) -> tuple[Controller, st
         else:
             # aiosmtpd does not count implicit TLS as TLS for AUTH, so smtps runs without login.
             kwargs.update(ssl_context=context)
+    if mode == "plain":
+        query += "&tls=none"
     controller = Controller(recorder, hostname="127.0.0.1", port=port, **kwargs)
     controller.start()
     scheme = "smtps" if mode == "smtps" else "smtp"
