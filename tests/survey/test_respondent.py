@@ -73,20 +73,26 @@ def test_respondent_answers_everything_pauses_and_resumes_on_another_device(
     assert response.location == "/svar/tack"
     assert desktop.get("/svar/tack").status_code == 200
 
-    pooled = db_session.scalars(select(PooledSubmission)).one()
-    assert pooled.answers["a1"] == 1 and pooled.answers["b1"] == 1 and pooled.answers["c6"] == 0
-    assert pooled.answers["c7_1"] == 1 and pooled.answers["c7_3"] == 0
-    assert "a2" not in pooled.answers, "staff-only questions were never asked"
-    assert (pooled.municipality, pooled.group) == ("Linköping", "förtroendevald")
+    assert count(db_session, PooledSubmission) == 1
     assert count(db_session, Draft) == 0
     db_session.refresh(invitation)
     assert invitation.state == "invited", "the submit does not touch the invitation"
 
-    with app.app_context():
-        assert flush_pool(db_session, invitation.round_id, force=True) == 1
+    answers = flushed_answers(app, db_session, invitation)
+    assert answers["a1"] == 1 and answers["b1"] == 1 and answers["c6"] == 0
+    assert answers["c7_1"] == 1 and answers["c7_3"] == 0
+    assert "a2" not in answers, "staff-only questions were never asked"
+    response = db_session.scalars(select(Response)).one()
+    assert (response.municipality, response.group) == ("Linköping", "förtroendevald")
     db_session.refresh(invitation)
     assert invitation.state == "responded"
-    assert db_session.scalars(select(Response)).one().answers == pooled.answers
+
+
+def flushed_answers(app, db_session, invitation) -> dict:
+    """The one pooled submission turned into a response (as at the round's close)."""
+    with app.app_context():
+        assert flush_pool(db_session, invitation.round_id, force=True) == 1
+    return db_session.scalars(select(Response)).one().answers
 
 
 def test_the_start_page_consumes_nothing(client, db_session):
@@ -135,7 +141,7 @@ def test_staff_see_staff_questions_and_filtered_pages_are_skipped(client, db_ses
     assert client.get("/svar/sida/incident_what").location == "/svar"
 
 
-def test_changing_an_answer_clears_answers_to_pages_no_longer_shown(client, db_session):
+def test_changing_an_answer_clears_answers_to_pages_no_longer_shown(app, client, db_session):
     invitation = InvitationFactory()
     location = start(client, invitation.token)
     location, _ = answer_pages(client, location, stop_after=7)
@@ -145,7 +151,7 @@ def test_changing_an_answer_clears_answers_to_pages_no_longer_shown(client, db_s
         client.submit(f"/svar/sida/{grid_page}", {n: "0" for n in fill(html)} | {"action": "next"})
     client.get("/svar/granska")
     client.submit("/svar/granska", {"action": "submit"})
-    answers = db_session.scalars(select(PooledSubmission)).one().answers
+    answers = flushed_answers(app, db_session, invitation)
     assert not any(name.startswith("c") for name in answers), answers
     assert answers["b1"] == 0
 
