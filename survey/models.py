@@ -130,8 +130,10 @@ class PooledSubmission(Base):
 
     ``marker`` is a keyed hash of the invitation id: it makes a second submit fail on a unique
     constraint. ``sealed_invitation`` is the invitation id encrypted with the round's link key,
-    so a flush finds its invitations directly. Neither reveals anything without the instance
-    secret and the round's salt (erased at close).
+    so a flush finds its invitations directly. ``sealed_content`` holds the stratum and the
+    answers, encrypted the same way: in clear, a backup of the pool would say which stratum
+    answered what, to within the backup interval. Nothing here reveals anything without the
+    instance secret and the round's salt (erased at close).
     """
 
     __tablename__ = "submission_pool"
@@ -141,11 +143,8 @@ class PooledSubmission(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
     marker: Mapped[str] = mapped_column(String(64))
     fingerprint: Mapped[str] = mapped_column(String(64))
-    municipality: Mapped[str] = mapped_column(String(100))
-    group: Mapped[str] = mapped_column(String(100))
-    unit: Mapped[str | None] = mapped_column(String(200))
-    answers: Mapped[dict] = mapped_column(JSON)
     sealed_invitation: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Draft(Base):

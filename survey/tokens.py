@@ -14,6 +14,7 @@ reads a draft or tells whose it is.
 from __future__ import annotations
 
 import base64
+import json
 import re
 
 from flask import current_app
@@ -74,6 +75,17 @@ def unseal_invitation(round_: Round, sealed: bytes, marker: str) -> str:
 
 def _pool_key(round_: Round) -> bytes:
     return derive_key(link_key(round_), "pool-invitation")
+
+
+def seal_pool_content(round_: Round, content: dict, marker: str) -> bytes:
+    """A pooled submission's stratum and answers, readable only with the round's link key."""
+    key = derive_key(link_key(round_), "pool-content")
+    return seal(key, json.dumps(content).encode(), marker.encode())
+
+
+def open_pool_content(round_: Round, sealed: bytes, marker: str) -> dict:
+    key = derive_key(link_key(round_), "pool-content")
+    return json.loads(unseal(key, sealed, marker.encode()))
 
 
 def _draft_root(token: str) -> bytes:

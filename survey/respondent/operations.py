@@ -115,16 +115,15 @@ def submit(db: Session, token: str, today: dt.date | None = None) -> bool:
     questionnaire: Questionnaire = questionnaire_of(round_)
     answers = prune(questionnaire, load_draft(db, token).answers, scope(invitation))
     marker = tokens.pool_marker(invitation)
+    content = {"municipality": invitation.municipality, "group": invitation.group,
+               "unit": invitation.unit, "answers": answers}
     db.add(
         PooledSubmission(
             round_id=round_.id,
             marker=marker,
             sealed_invitation=tokens.seal_invitation(invitation, marker),
+            sealed_content=tokens.seal_pool_content(round_, content, marker),
             fingerprint=round_.fingerprint,
-            municipality=invitation.municipality,
-            group=invitation.group,
-            unit=invitation.unit,
-            answers=answers,
         )
     )
     db.execute(delete(Draft).where(Draft.id == tokens.draft_id(token)))
@@ -151,14 +150,15 @@ def flush_pool(db: Session, round_id: int, force: bool = False) -> int:
         return 0
     random.SystemRandom().shuffle(pool)
     for entry in pool:
+        content = tokens.open_pool_content(round_, entry.sealed_content, entry.marker)
         db.add(
             Response(
                 round_id=round_id,
                 fingerprint=entry.fingerprint,
-                municipality=entry.municipality,
-                group=entry.group,
-                unit=entry.unit,
-                answers=entry.answers,
+                municipality=content["municipality"],
+                group=content["group"],
+                unit=content["unit"],
+                answers=content["answers"],
             )
         )
     db.flush()

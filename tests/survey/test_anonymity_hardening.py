@@ -7,13 +7,13 @@ mails, but not the instance secret. Each test plays one line of attack the revie
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from survey import create_app, tokens
 from survey.crypto import CannotOpen, unseal
-from survey.models import Draft
+from survey.models import Draft, Response
 from survey.respondent import operations
-from tests.conftest import InvitationFactory
+from tests.conftest import InvitationFactory, RoundFactory
 
 SECRET_ANSWER = "Min chef hotade mig efter mötet"
 
@@ -50,3 +50,29 @@ def test_the_outbox_and_the_database_together_open_no_draft(app, db_session, tmp
         with pytest.raises(CannotOpen):
             unseal(guessed_key, content)
 
+
+def test_a_pooled_submission_shows_neither_answers_nor_stratum(app, db_session):
+    """Until the flush, a backup of the pool must not say which stratum answered what when;
+    after the flush the response carries them as before."""
+    round_ = RoundFactory()
+    invitation = InvitationFactory(round=round_, municipality="Norrköping",
+                                   group="förtroendevald", unit="Kulturförvaltningen")
+    with app.app_context():
+        operations.save_draft(db_session, invitation.token, round_.id,
+                              {"a4": 1, "f2": SECRET_ANSWER}, "review")
+        assert operations.submit(db_session, invitation.token)
+    rows = db_session.execute(text("SELECT * FROM submission_pool")).all()
+    assert len(rows) == 1
+    blob = " ".join(
+        bytes(v).hex() + repr(bytes(v)) if isinstance(v, bytes | memoryview) else str(v)
+        for v in rows[0]
+    )
+    for clear in ("Norrköping", "förtroendevald", "Kulturförvaltningen", SECRET_ANSWER,
+                  "Min chef", '"a4"'):
+        assert clear not in blob, f"the pool shows {clear!r}"
+    with app.app_context():
+        assert operations.flush_pool(db_session, round_.id, force=True) == 1
+    response = db_session.scalar(select(Response))
+    assert (response.municipality, response.group, response.unit) == (
+        "Norrköping", "förtroendevald", "Kulturförvaltningen")
+    assert response.answers["f2"] == SECRET_ANSWER
