@@ -12,12 +12,13 @@ and group checked, every problem reported with the row number the user sees in E
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from flask_babel import LazyString
@@ -64,6 +65,8 @@ PROBLEM_MESSAGES = {
     "duplicate_in_round": _l("Already in the round"),
     "unknown_municipality": _l("Unknown municipality"),
     "unknown_group": _l("Unknown group"),
+    "small_unit": _l("Too few people in this unit (it splits its municipality and group): "
+                     "merge it with another unit or leave the unit empty"),
 }
 
 FILE_ERROR_MESSAGES = {
@@ -185,6 +188,8 @@ def parse(
     municipalities: Iterable[str],
     groups: Iterable[str],
     existing_emails: Iterable[str] = (),
+    existing_strata: Mapping[tuple[str, str, str | None], int] | None = None,
+    min_unit_size: int = 1,
     sheet: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Report:
@@ -192,8 +197,11 @@ def parse(
 
     `municipalities` and `groups` are the round's values; a file may spell them in any case
     ("LINKÖPING") and the recipient gets the round's spelling. `existing_emails` are the
-    addresses already in the round. Raises `RecipientFileError` when the file is unusable as a
-    whole; row-level problems are in the report.
+    addresses already in the round, `existing_strata` its recipients per (municipality,
+    group, unit). A unit that splits its stratum must have at least `min_unit_size` people:
+    the unit is copied into every response, so a unit of two names its two respondents.
+    Raises `RecipientFileError` when the file is unusable as a whole; row-level problems are
+    in the report.
     """
     if not data:
         raise RecipientFileError("empty")
@@ -204,7 +212,33 @@ def parse(
         rows, sheet, sheets = _xlsx_rows(data, sheet)
     else:
         rows = _csv_rows(data)
-    return _check(rows, municipalities, groups, existing_emails, sheet, sheets)
+    report = _check(rows, municipalities, groups, existing_emails, sheet, sheets)
+    small = _small_units(report, existing_strata or {}, min_unit_size)
+    if small:
+        problems = sorted(report.problems + tuple(small), key=lambda p: p.row)
+        report = dataclasses.replace(report, problems=tuple(problems))
+    return report
+
+
+def _small_units(report: Report, existing, min_unit_size: int) -> list[Problem]:
+    """One problem per too-small unit, at its first row in the file. A stratum that is all
+    one unit reveals nothing the stratum does not, so only units that split one count."""
+    counts = Counter(existing)
+    counts.update(report.strata)
+    units: dict[tuple[str, str], set] = {}
+    for municipality, group, unit in counts:
+        units.setdefault((municipality, group), set()).add(unit)
+    problems = []
+    reported = set()
+    for recipient in report.recipients:
+        stratum = recipient.stratum
+        if stratum in reported or len(units[stratum[:2]]) < 2:
+            continue
+        if counts[stratum] < min_unit_size:
+            reported.add(stratum)
+            problems.append(Problem(recipient.row, "small_unit",
+                                    f"{recipient.unit or '–'} ({counts[stratum]})"))
+    return problems
 
 
 def _decode(data: bytes) -> str:

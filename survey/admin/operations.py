@@ -252,6 +252,13 @@ def existing_emails(db: Session, round_: Round) -> list[str]:
     ))
 
 
+def _strata_counts(db: Session, round_: Round) -> dict[tuple[str, str, str | None], int]:
+    keys = (Invitation.municipality, Invitation.group, Invitation.unit)
+    rows = db.execute(select(*keys, func.count()).where(Invitation.round_id == round_.id)
+                      .group_by(*keys))
+    return {(m, g, u): n for m, g, u, n in rows}
+
+
 def preview_import(
     db: Session, round_: Round, data: bytes, filename: str, sheet: str | None = None
 ) -> Report:
@@ -262,6 +269,8 @@ def preview_import(
         municipalities=round_.municipalities,
         groups=round_.groups,
         existing_emails=existing_emails(db, round_),
+        existing_strata=_strata_counts(db, round_),
+        min_unit_size=round_.min_cell_size,
         sheet=sheet,
         max_bytes=current_app.config["RECIPIENT_UPLOAD_MAX_BYTES"],
     )
@@ -621,20 +630,28 @@ def decline(db: Session, invitation: Invitation) -> bool:
 
 @dataclass
 class StratumRates:
+    """One row of the dashboard. Counts are None where they are hidden (small units)."""
+
     municipality: str
     group: str
     unit: str | None
     invited: int = 0
-    responded: int = 0
-    declined: int = 0
-    bounced: int = 0
-    mails_sent: int = 0
-    mails_failed: int = 0
+    responded: int | None = 0
+    declined: int | None = 0
+    bounced: int | None = 0
+    mails_sent: int | None = 0
+    mails_failed: int | None = 0
 
     @property
     def rate(self) -> float | None:
         """AAPOR RR-style: completes / invited."""
-        return self.responded / self.invited if self.invited else None
+        if self.responded is None or not self.invited:
+            return None
+        return self.responded / self.invited
+
+    def hide(self) -> None:
+        self.responded = self.declined = self.bounced = None
+        self.mails_sent = self.mails_failed = None
 
 
 def response_rates(db: Session, round_: Round, by_unit: bool = False) -> list[StratumRates]:
@@ -677,7 +694,29 @@ def response_rates(db: Session, round_: Round, by_unit: bool = False) -> list[St
         row = stratum(key)
         row.mails_sent = states.get("sent", 0)
         row.mails_failed = sum(states.get(s, 0) for s in ("failed", "bounced", "uncertain"))
-    return sorted(strata.values(), key=lambda r: (r.municipality, r.group, r.unit or ""))
+    rows = sorted(strata.values(), key=lambda r: (r.municipality, r.group, r.unit or ""))
+    if by_unit:
+        _hide_small_units(rows, round_.min_cell_size)
+    return rows
+
+
+def _hide_small_units(rows: list[StratumRates], minimum: int) -> None:
+    """A unit of one shows whether that person answered. Within a stratum, hide every unit
+    with fewer than `minimum` invited and, when that leaves a single hidden unit, the
+    smallest other one as well: the stratum's own row would give the hidden one back by
+    subtraction. The invited counts stay (the admin holds the list anyway)."""
+    by_stratum: dict[tuple[str, str], list[StratumRates]] = defaultdict(list)
+    for row in rows:
+        by_stratum[(row.municipality, row.group)].append(row)
+    for units in by_stratum.values():
+        if len(units) < 2:
+            continue
+        small = [u for u in units if u.invited < minimum]
+        if len(small) == 1:
+            others = sorted((u for u in units if u is not small[0]), key=lambda u: u.invited)
+            small.append(others[0])
+        for unit in small:
+            unit.hide()
 
 
 def mailing_overview(db: Session, round_: Round) -> list[tuple[Mailing, dict[str, int]]]:
