@@ -123,17 +123,19 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
     Albert, A. & Anderson, J. A. (1984). On the existence of maximum likelihood estimates
     in logistic regression models. Biometrika 71, 1-10.
     """
-    rows = frame[frame[outcome].notna() & (frame[outcome] >= 0)]
-    for factor in levels:
-        rows = rows[rows[factor].isin(levels[factor])]
+    y = frame[outcome].to_numpy(dtype=float)
+    used = ~np.isnan(y) & (y >= 0)
+    columns = {f: frame[f].to_numpy(dtype=object) for f in levels}
+    for factor, values in levels.items():
+        used &= np.isin(columns[factor], list(values))
+    y = y[used]
+    columns = {f: values[used] for f, values in columns.items()}
     # Levels nobody in the item's universe has (a filter asked only one group) have no
     # coefficient; a factor left with one level is constant and drops out of the model.
-    columns = {f: rows[f].to_numpy(dtype=object) for f in levels}
     present = {f: tuple(lv for lv in values if (columns[f] == lv).any())
                for f, values in levels.items()}
     levels = {f: values for f, values in present.items() if len(values) > 1}
     factors = tuple(levels)
-    y = rows[outcome].to_numpy(dtype=float)
     zero_levels = tuple(
         (factor, level) for factor in factors for level in levels[factor]
         if len(set(y[columns[factor] == level])) == 1

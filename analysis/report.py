@@ -25,7 +25,12 @@ from analysis.logistic import (
 from analysis.multiplicity import adjust
 from analysis.ordinal import distribution, rank_sum_test
 from analysis.proportions import CONFIDENCE, share, z_value
-from analysis.weights import DEFAULT_DESIGN, response_rates, weighted_shares
+from analysis.weights import (
+    DEFAULT_DESIGN,
+    ResponseRates,
+    response_rates,
+    weighted_shares,
+)
 
 #: The sensitivity model on the two large gender categories, whose coefficients stay
 #: estimable when the small ones (``annat``, ``vill ej svara``) have no events.
@@ -45,7 +50,7 @@ def _build(data: SurveyData, min_cell: int) -> dict[str, Any]:
                          f"{list(municipalities)}")
     rates = response_rates(data)
     by_stratum = [plain(s) for s in rates.by_stratum]
-    items = {item: _binary_item(data, item) for item in data.binary}
+    items = {item: _binary_item(data, item, rates) for item in data.binary}
     return {
         "meta": {
             "n_rows": len(data.responses),
@@ -97,7 +102,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _binary_item(data: SurveyData, item: str) -> dict[str, Any]:
+def _binary_item(data: SurveyData, item: str, rates: ResponseRates) -> dict[str, Any]:
     rows = data.universe(item)
     first, second = data.levels[MUNICIPALITY]
     groups = data.levels[GROUP]
@@ -135,7 +140,7 @@ def _binary_item(data: SurveyData, item: str) -> dict[str, Any]:
         "logistic": _logistic(data, item, model_levels),
         "weighted": [plain(w) for w in weighted_shares(
             data, item, {**{m: [m] for m in data.levels[MUNICIPALITY]},
-                         "total": data.levels[MUNICIPALITY]})],
+                         "total": data.levels[MUNICIPALITY]}, rates=rates)],
     }
     if GENDER in model_levels:
         result["logistic_kvinna_man_only"] = _logistic(

@@ -93,10 +93,11 @@ def response_rates(data: SurveyData) -> ResponseRates:
     for Surveys, 10th ed.
     """
     counts = data.responses.groupby([MUNICIPALITY, GROUP]).size()
+    invited_counts = data.invited.groupby([MUNICIPALITY, GROUP])["invited"].sum()
     strata = []
     for municipality in data.levels[MUNICIPALITY]:
         for group in data.levels[GROUP]:
-            invited = _invited(data, municipality, group)
+            invited = int(invited_counts.get((municipality, group), 0))
             responded = int(counts.get((municipality, group), 0))
             if invited == 0 and responded == 0:
                 continue
@@ -109,7 +110,8 @@ def response_rates(data: SurveyData) -> ResponseRates:
 
 
 def weighted_shares(data: SurveyData, item: str, domains: Mapping[str, Sequence[str]],
-                    confidence: float = CONFIDENCE) -> tuple[WeightedShare, ...]:
+                    confidence: float = CONFIDENCE,
+                    rates: ResponseRates | None = None) -> tuple[WeightedShare, ...]:
     """Post-stratified shares of ``item`` in each domain (label -> municipalities).
 
     Weights are ``w = invited / responded`` of the respondent's stratum. The SE is the
@@ -134,6 +136,8 @@ def weighted_shares(data: SurveyData, item: str, domains: Mapping[str, Sequence[
         Label -> the municipalities it covers (e.g. ``{"total": [...all...]}``).
     confidence : float
         Level of the Wald intervals.
+    rates : ResponseRates, optional
+        ``response_rates(data)``, when the caller has it already (one per round).
 
     Returns
     -------
@@ -147,7 +151,7 @@ def weighted_shares(data: SurveyData, item: str, domains: Mapping[str, Sequence[
     sections 5.9 and 7.6.
     """
     frame = data.responses
-    strata = response_rates(data).by_stratum
+    strata = (rates or response_rates(data)).by_stratum
     municipality = frame[MUNICIPALITY].to_numpy(dtype=object)
     group = frame[GROUP].to_numpy(dtype=object)
     members = [(s, (municipality == s.municipality) & (group == s.group)) for s in strata]
@@ -196,12 +200,6 @@ def _stratum_combined(values: np.ndarray, answered: np.ndarray,
         numerator += stratum.invited * values[mask & answered].mean()
         denominator += stratum.invited
     return numerator / denominator if denominator else None
-
-
-def _invited(data: SurveyData, municipality: str, group: str) -> int:
-    invited = data.invited
-    match = invited[(invited[MUNICIPALITY] == municipality) & (invited[GROUP] == group)]
-    return int(match["invited"].sum())
 
 
 def _sum(label: str, strata: Sequence[StratumRate]) -> Rate:

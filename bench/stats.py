@@ -1,19 +1,26 @@
 """Benchmark: `paverkan stats` on a shared reference round, against baselines from the same run.
 
-Baselines, measured on the same files in the same process: pandas reading the response CSV,
-and a plain scipy loop of Wilson intervals for every item x cell (what a hand-written script
-would do for the shares alone). The ratios say what the full set of figures, tests, models
-and the suppression plan cost on this machine, whatever its load. The command is timed in
-process (best of several runs) and once as a fresh process, imports included.
-Run: .venv/bin/python bench/stats.py [REFERENCE_FOLDER]
+Two kinds of figures, each with baselines measured in the same run on the same files, so the
+ratios stay comparable on a loaded or slower machine:
+
+* fresh process (what a researcher's shell sees, imports included): the command against
+  ``python -c pass`` (interpreter start) and ``python -c "import pandas"`` (the least any
+  pandas-based tool pays);
+* in process (imports done): the command against pandas reading the response CSV and a
+  plain scipy loop of Wilson intervals for every item x cell (what a hand-written script
+  would do for the shares alone).
+
+Every figure is the best of several runs (the minimum is the least disturbed by other load).
+Run: .venv/bin/python bench/stats.py [REFERENCE_FOLDER] [--repeat N]
 """
 
 from __future__ import annotations
 
+import argparse
 import subprocess
-import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -24,15 +31,23 @@ from survey.commands.stats import stats
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FOLDER = ROOT.parent / "shared" / "reference" / "a"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+PAVERKAN = ROOT / ".venv" / "bin" / "paverkan"
 
 
-def best_of(repeat: int, fn) -> float:
+def best_of(repeat: int, fn: Callable[[], object]) -> float:
+    """Smallest wall time of ``repeat`` calls, in seconds."""
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def process(*command: str | Path) -> Callable[[], None]:
+    """A function running ``command`` as a fresh process (failing loudly)."""
+    return lambda: subprocess.run([str(c) for c in command], check=True, capture_output=True)
 
 
 def wilson_loop(frame: pd.DataFrame) -> None:
@@ -45,34 +60,46 @@ def wilson_loop(frame: pd.DataFrame) -> None:
 
 
 def main() -> None:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_FOLDER
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER)
+    parser.add_argument("--repeat", type=int, default=5)
+    options = parser.parse_args()
+    folder, repeat = options.folder, options.repeat
     responses, invited = folder / "survey.csv", folder / "invited.csv"
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "stats.json"
         arguments = ["--responses", str(responses), "--invited", str(invited),
                      "--json", str(out)]
 
-        def run() -> None:
+        def in_process() -> None:
             result = CliRunner().invoke(stats, arguments)
             if result.exit_code:
                 raise SystemExit(result.output)
 
-        read = best_of(5, lambda: pd.read_csv(responses))
+        start_python = best_of(repeat, process(PYTHON, "-c", "pass"))
+        import_pandas = best_of(repeat, process(PYTHON, "-c", "import pandas"))
+        fresh = best_of(repeat, process(PAVERKAN, "stats", *arguments))
+        read = best_of(repeat, lambda: pd.read_csv(responses))
         frame = pd.read_csv(responses)
-        wilson = best_of(5, lambda: wilson_loop(frame))
-        command = best_of(3, run)
-        start = time.perf_counter()
-        subprocess.run([str(ROOT / ".venv" / "bin" / "paverkan"), "stats", *arguments],
-                       check=True, capture_output=True)
-        fresh = time.perf_counter() - start
+        wilson = best_of(repeat, lambda: wilson_loop(frame))
+        command = best_of(repeat, in_process)
         size = out.stat().st_size
-    print(f"reference folder: {folder} ({len(frame)} responses)")
-    print(f"pandas read_csv (baseline):          {read * 1000:8.1f} ms")
-    print(f"scipy Wilson loop, items x cells:     {wilson * 1000:8.1f} ms")
-    print(f"paverkan stats, in process (best/3):  {command * 1000:8.1f} ms  "
-          f"= {command / read:6.0f} x read_csv, {command / wilson:5.1f} x Wilson loop")
-    print(f"paverkan stats, fresh process:        {fresh * 1000:8.1f} ms  "
-          f"(imports included; JSON {size / 1024:.0f} KiB)")
+
+    def ms(seconds: float) -> str:
+        return f"{seconds * 1000:8.1f} ms"
+
+    print(f"reference folder: {folder} ({len(frame)} responses), best of {repeat}")
+    print("fresh process")
+    print(f"  python -c pass (baseline)            {ms(start_python)}")
+    print(f"  python -c 'import pandas' (baseline) {ms(import_pandas)}")
+    print(f"  paverkan stats                       {ms(fresh)}  = "
+          f"{fresh / import_pandas:4.1f} x import pandas (JSON {size / 1024:.0f} KiB)")
+    print("in process")
+    print(f"  pandas read_csv (baseline)           {ms(read)}")
+    print(f"  scipy Wilson loop, items x cells     {ms(wilson)}")
+    print(f"  paverkan stats                       {ms(command)}  = "
+          f"{command / read:4.0f} x read_csv, {command / wilson:4.1f} x Wilson loop")
+    print(f"  imports and start-up (fresh - in process) {ms(fresh - command)}")
 
 
 if __name__ == "__main__":

@@ -31,10 +31,13 @@ class LazyFlaskGroup(FlaskGroup):
         return sorted({*super().list_commands(ctx), *COMMANDS})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name in COMMANDS and name not in self.commands:
+        if name not in COMMANDS:
+            # Flask's own commands, plugins' and the application's.
+            return super().get_command(ctx, name)
+        if name not in self.commands:
             module, attribute = COMMANDS[name].split(":")
             self.add_command(getattr(importlib.import_module(module), attribute), name)
-        return super().get_command(ctx, name)
+        return self.commands[name]
 
 
 def create_app():

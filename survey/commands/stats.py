@@ -26,7 +26,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
               show_default=True, help="Smallest published cell for the suppression plan.")
 def stats(responses: Path, invited: Path, definition: Path | None, output: Path,
           min_cell: int) -> None:
-    # Imported here: the models and tests load statsmodels, which no other command needs.
+    # Imported when the command runs, not when `paverkan --help` lists it.
     from analysis import data as tidy_data
     from analysis import report
 

@@ -1,0 +1,44 @@
+"""`paverkan stats` starts quickly: a fresh process loads the statistics, not the web stack's
+administration, and the web commands do not load the statistics."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "a"
+
+PROBE = """
+import json, sys
+from survey.cli import cli
+cli.main(sys.argv[1:], prog_name="paverkan", standalone_mode=False)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def modules_loaded_by(*arguments: str) -> set[str]:
+    """Top-level and package modules a fresh ``paverkan ARGUMENTS`` process has imported."""
+    result = subprocess.run([sys.executable, "-c", PROBE, *arguments], check=True,
+                            capture_output=True, text=True)
+    return set(json.loads(result.stdout.splitlines()[-1]))
+
+
+def test_a_researcher_running_stats_does_not_load_statsmodels_or_the_admin_pages(
+        tmp_path: Path) -> None:
+    """The statistics are computed in numpy/scipy; no other command's module is imported."""
+    loaded = modules_loaded_by("stats", "--responses", str(REFERENCE / "survey.csv"),
+                               "--invited", str(REFERENCE / "invited.csv"),
+                               "--json", str(tmp_path / "out.json"))
+    assert "analysis.report" in loaded and (tmp_path / "out.json").exists()
+    assert not {m for m in loaded if m.split(".")[0] == "statsmodels"}
+    assert not {"survey.admin", "survey.commands.mail", "survey.commands.db",
+                "survey.commands.round", "survey.commands.recipients"} & loaded
+
+
+def test_an_administrator_checking_a_questionnaire_does_not_load_the_statistics() -> None:
+    """Commands are imported when invoked, so scipy and analysis stay out of other commands."""
+    loaded = modules_loaded_by("questionnaire", "--help")
+    assert "survey.commands.questionnaire" in loaded
+    assert not {m for m in loaded if m.split(".")[0] in {"scipy", "analysis", "statsmodels"}}
