@@ -41,6 +41,9 @@ class Config:
         )
         self.SECRET_KEY = environ.get("PAVERKAN_SECRET_KEY") or _instance_secret(instance)
         self.POOL_SIZE = int(environ.get("PAVERKAN_POOL_SIZE", "8"))
+        #: PostgreSQL: how long closing a round waits for older transactions to end before it
+        #: rewrites the erased tables (VACUUM FULL cannot drop rows they might still see).
+        self.SCRUB_WAIT_SECONDS = float(environ.get("PAVERKAN_SCRUB_WAIT_SECONDS", "60"))
         #: Where respondents reach the app: links in mails are built on it (also from the CLI).
         self.BASE_URL = environ.get("PAVERKAN_BASE_URL", "http://127.0.0.1:5000")
         self.MAIL_FROM = environ.get("PAVERKAN_MAIL_FROM", "enkat@localhost")

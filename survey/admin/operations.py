@@ -195,7 +195,40 @@ def _scrub_files(db: Session) -> None:
                                        "round; it empties at the next checkpoint.")
     elif bind.dialect.name == "postgresql":
         with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM FULL invitations, drafts")
+            if not _older_transactions_ended(connection):
+                current_app.logger.warning(
+                    "Transactions older than the close still run; the erased values may stay "
+                    "on disk until they end and these tables are vacuumed again: %s",
+                    ", ".join(SCRUBBED_TABLES))
+            connection.exec_driver_sql(f"VACUUM FULL {', '.join(SCRUBBED_TABLES)}")
+
+
+#: Tables whose old row versions hold what a close erases (addresses, token hashes, the link
+#: salt, drafts, pooled submissions) or betray order (deliveries, the responses' xmin).
+SCRUBBED_TABLES = ("invitations", "deliveries", "drafts", "submission_pool", "responses",
+                   "rounds")
+
+
+def _older_transactions_ended(connection) -> bool:
+    """Wait (at most `SCRUB_WAIT_SECONDS`) until no transaction that began before now runs.
+
+    VACUUM FULL keeps every row version that a running transaction might still see, and a
+    snapshot taken in *any* database of the server holds back the horizon, so an open
+    transaction elsewhere would leave the erased rows in the new files.
+    """
+    deadline = time.monotonic() + current_app.config["SCRUB_WAIT_SECONDS"]
+    started = connection.exec_driver_sql("SELECT clock_timestamp()").scalar()
+    while True:
+        older = connection.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+            "AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL) AND xact_start < %s",
+            (started,),
+        ).scalar()
+        if not older:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
 
 
 def upload_folder(round_: Round) -> Path:

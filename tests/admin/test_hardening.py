@@ -300,3 +300,14 @@ def test_smtp_without_tls_is_refused_unless_the_url_says_so(smtp_server, tmp_pat
         pass
     with transport_from_url(plain + "&tls=none", tmp_path).connect():
         pass
+
+
+def test_every_sqlite_connection_zeroes_what_it_deletes(tmp_path):
+    """Without `secure_delete` an erased address stays in the file's free space until a
+    VACUUM; Debian builds SQLite with it on, other builds (python.org, macOS) do not, so the
+    app asks for it on every connection."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'paverkan.sqlite3'}")
+    for _ in range(2):  # a fresh connection each time
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+        engine.dispose()
