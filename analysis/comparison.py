@@ -1,4 +1,5 @@
-"""Differences between two groups in a binary item: crude (2x2) and stratified (CMH)."""
+"""Differences in a binary item: two groups crude (2x2) and stratified (CMH), and the overall
+Pearson test across any number of groups."""
 
 from __future__ import annotations
 
@@ -141,6 +142,53 @@ def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Differenc
         chisq_min_expected=float(expected.min()),
         chisq_yates_p=float(yates.pvalue) if yates else None,
     )
+
+
+@dataclass(frozen=True)
+class Homogeneity:
+    """Pearson's chi-square test that the share is the same in every group (a k x 2 table).
+
+    ``table`` lists ``(label, yes, no)`` of the groups tested: those with at least one
+    answer. The figures are ``None`` when fewer than two groups have answers or an expected
+    count is 0 (everybody answered alike).
+    """
+
+    table: tuple[tuple[str, int, int], ...]
+    chisq_statistic: float | None
+    chisq_df: int | None
+    chisq_p: float | None
+    chisq_min_expected: float | None
+
+
+def homogeneity(counts: Mapping[str, tuple[int, int]]) -> Homogeneity:
+    """Pearson's chi-square across ``k`` groups, ``sum((O - E)^2 / E)`` on the k x 2 table of
+    yes/no counts with ``k - 1`` degrees of freedom, no continuity correction (as R's
+    ``chisq.test(tab, correct = FALSE)``; for two groups it equals the 2x2 test of
+    :func:`compare_shares`).
+
+    Parameters
+    ----------
+    counts : mapping of str to (int, int)
+        Group label -> (yes, no), missing answers already dropped.
+
+    Returns
+    -------
+    Homogeneity
+
+    References
+    ----------
+    Agresti (2013), section 3.2.
+    """
+    rows = tuple((label, int(yes), int(no)) for label, (yes, no) in counts.items() if yes + no)
+    if len(rows) < 2:
+        return Homogeneity(rows, None, None, None, None)
+    observed = np.array([[yes, no] for _, yes, no in rows], dtype=float)
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
+    if expected.min() == 0:
+        return Homogeneity(rows, None, len(rows) - 1, None, 0.0)
+    test = chi2_contingency(observed, correction=False)
+    return Homogeneity(rows, float(test.statistic), int(test.dof), float(test.pvalue),
+                       float(expected.min()))
 
 
 def conditional_odds_ratio(table: TwoByTwo,

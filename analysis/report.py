@@ -3,6 +3,16 @@
 The shape follows the independent reference (``../shared/reference/*/reference.json``), so
 a researcher can diff the two files; figures the reference does not hold (shares by age
 band, the disclosure plan) are added beside them. Non-finite numbers become ``null``.
+
+Municipalities: the first level (``meta.reference_municipality``) is the reference; every
+other municipality is compared with it (``items.<item>.comparisons[]``: difference =
+reference minus the other, Fisher, Pearson, Newcombe, CMH across groups), and
+``items.<item>.overall`` tests all of them at once (Pearson, k - 1 degrees of freedom, no
+correction). The multiplicity families hold the comparisons made
+(``multiplicity.comparisons[]``: items x municipalities; ``overall_chisq_p``: items). With
+exactly two municipalities the single comparison also stands at the reference's places
+(``difference``, ``difference_by_group``, ``cmh``, ``wilcoxon``, ``multiplicity.chisq_p``
+keyed by item ...), so the JSON diffs against the R reference as before.
 """
 
 from __future__ import annotations
@@ -15,7 +25,13 @@ from typing import Any
 import numpy as np
 
 from analysis import disclosure
-from analysis.comparison import TwoByTwo, compare_shares, mantel_haenszel
+from analysis.comparison import (
+    Homogeneity,
+    TwoByTwo,
+    compare_shares,
+    homogeneity,
+    mantel_haenszel,
+)
 from analysis.data import AGE_BAND, GENDER, GROUP, MUNICIPALITY, SurveyData
 from analysis.logistic import (
     R_DEFAULT_EPSILON,
@@ -45,9 +61,10 @@ def build(data: SurveyData, min_cell: int = disclosure.DEFAULT_MIN_CELL) -> dict
 
 def _build(data: SurveyData, min_cell: int) -> dict[str, Any]:
     municipalities = data.levels[MUNICIPALITY]
-    if len(municipalities) != 2:
-        raise ValueError("the comparisons need exactly two municipalities, found "
+    if len(municipalities) < 2:
+        raise ValueError("the comparisons need at least two municipalities, found "
                          f"{list(municipalities)}")
+    reference, others = municipalities[0], municipalities[1:]
     rates = response_rates(data)
     by_stratum = [plain(s) for s in rates.by_stratum]
     items = {item: _binary_item(data, item, rates) for item in data.binary}
@@ -57,7 +74,9 @@ def _build(data: SurveyData, min_cell: int) -> dict[str, Any]:
             "conf_level": CONFIDENCE,
             "z": z_value(),
             "municipalities": list(municipalities),
-            "difference_direction": f"{municipalities[0]} minus {municipalities[1]}",
+            "reference_municipality": reference,
+            "difference_direction": f"{reference} minus "
+                                    f"{others[0] if len(others) == 1 else 'each other'}",
             "groups": list(data.levels[GROUP]),
             "genders": list(data.levels.get(GENDER, ())),
             "age_bands": list(data.levels.get(AGE_BAND, ())),
@@ -74,15 +93,33 @@ def _build(data: SurveyData, min_cell: int) -> dict[str, Any]:
         },
         "demographics": {c: _counts(data, c) for c in data.covariates},
         "items": items,
-        "multiplicity": {
-            "items": list(data.binary),
-            **{family: plain(adjust({i: items[i]["difference"][family] for i in items}))
-               for family in ("chisq_p", "fisher_p")},
-            "cmh_p": plain(adjust({i: items[i]["cmh"]["p_value"] for i in items})),
-        },
+        "multiplicity": _multiplicity(items, others),
         "ordinal": {item: _ordinal_item(data, item) for item in data.ordinal},
         "disclosure": disclosure.plan_for_report(data, min_cell),
     }
+
+
+def _multiplicity(items: Mapping[str, dict], others: Sequence[str]) -> dict[str, Any]:
+    """Holm, BH and Bonferroni over the comparisons made: one family per test, each holding
+    every item x (municipality against the reference), plus one for the overall tests."""
+    families = {"chisq_p": ("difference", "chisq_p"), "fisher_p": ("difference", "fisher_p"),
+                "cmh_p": ("cmh", "p_value")}
+    comparisons = [(item, c) for item in items for c in items[item]["comparisons"]]
+    adjusted = {family: adjust({str(n): c[part][field] for n, (_, c) in enumerate(comparisons)})
+                for family, (part, field) in families.items()}
+    result: dict[str, Any] = {"items": list(items)}
+    if len(others) == 1:
+        # Two municipalities: one comparison per item, keyed by item (the reference layout).
+        result.update({family: plain(adjust({item: c[part][field] for item, c in comparisons}))
+                       for family, (part, field) in families.items()})
+    result["comparisons"] = [
+        {"item": item, MUNICIPALITY: c[MUNICIPALITY], "reference": c["reference"],
+         **{family: {method: getattr(adjusted[family], method).get(str(n))
+                     for method in ("raw", "holm", "BH", "bonferroni")}
+            for family in families}}
+        for n, (item, c) in enumerate(comparisons)]
+    result["overall_chisq_p"] = plain(adjust({i: items[i]["overall"]["chisq_p"] for i in items}))
+    return result
 
 
 def plain(value: Any) -> Any:
@@ -104,7 +141,7 @@ def plain(value: Any) -> Any:
 
 def _binary_item(data: SurveyData, item: str, rates: ResponseRates) -> dict[str, Any]:
     rows = data.universe(item)
-    first, second = data.levels[MUNICIPALITY]
+    municipalities = data.levels[MUNICIPALITY]
     groups = data.levels[GROUP]
 
     answers = rows[item].to_numpy(dtype=float)
@@ -116,13 +153,26 @@ def _binary_item(data: SurveyData, item: str, rates: ResponseRates) -> dict[str,
             mask &= categories[column] == level
         return answers[mask]
 
-    def table(**where: str) -> TwoByTwo:
-        return TwoByTwo.from_values(values(municipality=first, **where),
-                                    values(municipality=second, **where))
+    def comparison(other: str) -> dict[str, Any]:
+        """The reference municipality (first) against ``other`` (second)."""
+        def table(**where: str) -> TwoByTwo:
+            return TwoByTwo.from_values(values(municipality=municipalities[0], **where),
+                                        values(municipality=other, **where))
 
-    strata_tables = {g: table(group=g) for g in groups}
-    cmh = plain(mantel_haenszel(strata_tables))
-    cmh["strata_tables"] = [{GROUP: g, **plain(t)} for g, t in strata_tables.items()]
+        strata_tables = {g: table(group=g) for g in groups}
+        cmh = plain(mantel_haenszel(strata_tables))
+        cmh["strata_tables"] = [{GROUP: g, **plain(t)} for g, t in strata_tables.items()]
+        return {
+            MUNICIPALITY: other,
+            "reference": municipalities[0],
+            "difference": plain(compare_shares(table())),
+            "difference_by_group": [{GROUP: g, **plain(compare_shares(t))}
+                                    for g, t in strata_tables.items()],
+            "cmh": cmh,
+        }
+
+    comparisons = [comparison(other) for other in municipalities[1:]]
+    yes_no = {m: _yes_no(values(municipality=m)) for m in municipalities}
     model_levels = {c: data.levels[c] for c in (MUNICIPALITY, GROUP, GENDER)
                     if c in data.levels}
     result = {
@@ -133,10 +183,10 @@ def _binary_item(data: SurveyData, item: str, rates: ResponseRates) -> dict[str,
                             for m in data.levels[MUNICIPALITY]],
         "by_group": [{GROUP: g, **plain(share(values(group=g)))} for g in groups],
         "total": plain(share(values())),
-        "difference": plain(compare_shares(table())),
-        "difference_by_group": [{GROUP: g, **plain(compare_shares(t))}
-                                for g, t in strata_tables.items()],
-        "cmh": cmh,
+        **({key: comparisons[0][key] for key in ("difference", "difference_by_group", "cmh")}
+           if len(comparisons) == 1 else {}),
+        "comparisons": comparisons,
+        "overall": _overall(homogeneity(yes_no)),
         "logistic": _logistic(data, item, model_levels),
         "weighted": [plain(w) for w in weighted_shares(
             data, item, {**{m: [m] for m in data.levels[MUNICIPALITY]},
@@ -178,7 +228,7 @@ def _logistic(data: SurveyData, item: str, levels: Mapping[str, Sequence[str]]) 
 def _ordinal_item(data: SurveyData, item: str) -> dict[str, Any]:
     rows = data.universe(item)
     levels = data.ordinal_levels[item]
-    first, second = data.levels[MUNICIPALITY]
+    reference, *others = data.levels[MUNICIPALITY]
     municipality = rows[MUNICIPALITY].to_numpy()
     group = rows[GROUP].to_numpy()
     values = rows[item].to_numpy(dtype=float)
@@ -186,7 +236,17 @@ def _ordinal_item(data: SurveyData, item: str) -> dict[str, Any]:
     def dist(mask: np.ndarray) -> dict:
         return plain(distribution(values[mask], levels))
 
+    def test(other: str, where: np.ndarray) -> dict | None:
+        return plain(rank_sum_test(values[(municipality == reference) & where],
+                                   values[(municipality == other) & where]))
+
     everyone = np.ones(len(rows), dtype=bool)
+    comparisons = [
+        {MUNICIPALITY: other, "reference": reference,
+         "wilcoxon": test(other, everyone),
+         "wilcoxon_by_group": [{GROUP: g, **(test(other, group == g) or {})}
+                               for g in data.levels[GROUP]]}
+        for other in others]
     return {
         "n_missing": data.n_missing(item),
         "distribution": {
@@ -197,14 +257,22 @@ def _ordinal_item(data: SurveyData, item: str) -> dict[str, Any]:
             "by_group": [{GROUP: g, **dist(group == g)} for g in data.levels[GROUP]],
             "total": dist(everyone),
         },
-        "wilcoxon": plain(rank_sum_test(values[municipality == first],
-                                        values[municipality == second])),
-        "wilcoxon_by_group": [
-            {GROUP: g, **(plain(rank_sum_test(values[(municipality == first) & (group == g)],
-                                              values[(municipality == second) & (group == g)]))
-                          or {})}
-            for g in data.levels[GROUP]],
+        **({key: comparisons[0][key] for key in ("wilcoxon", "wilcoxon_by_group")}
+           if len(comparisons) == 1 else {}),
+        "comparisons": comparisons,
     }
+
+
+def _yes_no(answers: np.ndarray) -> tuple[int, int]:
+    answered = answers[~np.isnan(answers)]
+    yes = int(answered.sum())
+    return yes, answered.size - yes
+
+
+def _overall(test: Homogeneity) -> dict[str, Any]:
+    entry = plain(test)
+    entry["table"] = [{MUNICIPALITY: m, "yes": yes, "no": no} for m, yes, no in test.table]
+    return entry
 
 
 def _rate(rate: Any, key: str | None) -> dict:
