@@ -24,7 +24,11 @@ def canonical_data(questionnaire: Questionnaire) -> dict[str, Any]:
         "title": _text(questionnaire.title),
         "scales": {s.name: _scale(s) for s in questionnaire.scales},
         "pages": [_page(p) for p in questionnaire.pages],
-        "derived": [
+    }
+    # Left out when empty, as the loader requires of a written definition, so that every
+    # canonical form loads back (a round rebuilds its instrument from it).
+    if questionnaire.derived:
+        data["derived"] = [
             _without_none(
                 {
                     "name": d.name,
@@ -34,8 +38,7 @@ def canonical_data(questionnaire: Questionnaire) -> dict[str, Any]:
                 }
             )
             for d in questionnaire.derived
-        ],
-    }
+        ]
     if questionnaire.intro is not None:
         data["intro"] = _text(questionnaire.intro)
     return data

@@ -39,7 +39,12 @@ def test_the_fingerprint_is_the_sha256_of_sorted_compact_json():
 
 
 @pytest.mark.parametrize(
-    "definition", [DEFINITIONS / "minimal.yaml", questionnaires.DEFAULT_DEFINITION]
+    "definition",
+    [
+        DEFINITIONS / "minimal.yaml",
+        DEFINITIONS / "no-derived.yaml",
+        questionnaires.DEFAULT_DEFINITION,
+    ],
 )
 def test_a_round_rebuilds_the_instrument_from_its_canonical_json(definition):
     original = questionnaires.load(definition)
