@@ -27,10 +27,6 @@ pages:
           - {code: 1, sv: Hemma, en: At home}
           - {code: 2, sv: På jobbet, en: At work}
           - {code: 99, sv: Vill inte svara, en: Prefer not to answer, role: refused}
-derived:  # (a round's frozen JSON of a definition without any does not load yet)
-  - name: at_work
-    label: {sv: På jobbet, en: At work}
-    expression: where_2 == 1
 """
 
 
