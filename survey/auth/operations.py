@@ -96,6 +96,20 @@ def change_password(db: Session, user: User, current: str, new: str) -> None:
         HASHER.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
         raise OperationError(_l("The current password is wrong.")) from None
+    set_password(db, user, new)
+
+
+def set_password(db: Session, user: User, new: str) -> None:
+    """A new password (also for a forgotten one, from the terminal); it ends every session of
+    the user and lifts a lock."""
     _check_password_rules(new)
     user.password_hash = HASHER.hash(new)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.commit()
+
+
+def set_active(db: Session, user: User, active: bool) -> None:
+    """A deactivated account cannot log in and its open sessions end at their next request."""
+    user.active = active
     db.commit()

@@ -1,15 +1,16 @@
-"""`paverkan user add EMAIL --role ROLE`: staff accounts from the terminal."""
+"""`paverkan user add|password|deactivate|activate|list`: staff accounts from the terminal."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy import select
 
 from survey import db
 from survey.admin.operations import OperationError
 from survey.auth import operations
 from survey.commands.round import fail
-from survey.models import ROLES
+from survey.models import ROLES, User
 
 
 @click.group(cls=AppGroup, help="Manage staff logins (admin, chief, researcher).")
@@ -29,3 +30,42 @@ def add(email: str, role: str, password: str) -> None:
     except OperationError as problem:
         fail(problem)
     click.echo(f"Created {email} with the role {role}.")
+
+
+def _user(email: str):
+    found = operations.find_user(db.session(), email)
+    if found is None:
+        raise click.ClickException(f"No account for {email}.")
+    return found
+
+
+@user.command(help="Set a new password (e.g. a forgotten one); ends the user's sessions.")
+@click.argument("email")
+@click.password_option(help="At least 12 characters; asked for when not given.")
+def password(email: str, password: str) -> None:
+    try:
+        operations.set_password(db.session(), _user(email), password)
+    except OperationError as problem:
+        fail(problem)
+    click.echo(f"The password of {email} is changed.")
+
+
+@user.command(help="Stop an account from logging in (e.g. someone who left).")
+@click.argument("email")
+def deactivate(email: str) -> None:
+    operations.set_active(db.session(), _user(email), False)
+    click.echo(f"{email} can no longer log in.")
+
+
+@user.command(help="Let a deactivated account log in again.")
+@click.argument("email")
+def activate(email: str) -> None:
+    operations.set_active(db.session(), _user(email), True)
+    click.echo(f"{email} can log in again.")
+
+
+@user.command("list", help="Every account with its role and whether it is active.")
+def list_() -> None:
+    for account in db.session().scalars(select(User).order_by(User.email)):
+        state = "active" if account.active else "deactivated"
+        click.echo(f"{account.email}\t{account.role}\t{state}")

@@ -129,3 +129,21 @@ def test_every_route_lets_in_exactly_the_roles_it_names(app, client, login, open
             else:
                 assert response.status_code == 403, where
     assert checked >= 10
+
+
+def test_a_forgotten_password_is_reset_and_a_leaver_deactivated_on_the_command_line(
+    app, runner, client, login, db_session
+):
+    login(client, "admin", "anna@kommun.example.se")
+    reset = runner.invoke(args=["user", "password", "anna@kommun.example.se",
+                                "--password", "ett helt nytt lösenord"])
+    assert reset.exit_code == 0, reset.output
+    assert client.get("/admin/").status_code == 302, "the old session ended"
+    assert runner.invoke(args=["user", "deactivate", "anna@kommun.example.se"]).exit_code == 0
+    refused = client.submit("/login", {"email": "anna@kommun.example.se",
+                                       "password": "ett helt nytt lösenord"})
+    assert refused.status_code == 401
+    listing = runner.invoke(args=["user", "list"])
+    assert "anna@kommun.example.se\tadmin\tdeactivated" in listing.output
+    assert runner.invoke(args=["user", "password", "ingen@x.se", "--password",
+                               "ett helt nytt lösenord"]).exit_code != 0
