@@ -172,7 +172,9 @@ def weighted_shares(data: SurveyData, item: str, domains: Mapping[str, Sequence[
         total_weight = weight[used].sum()
         estimate = float(np.sum(weight[used] * values[used]) / total_weight)
         x = np.where(used, weight * (np.where(used, values, 0) - estimate) / total_weight, 0)
-        squares = np.array([np.sum((x[mask] - x[mask].mean()) ** 2) for _, mask in members])
+        # A stratum nobody answered in (invited, no responses) adds nothing to the variance.
+        squares = np.array([np.sum((x[mask] - x[mask].mean()) ** 2) if mask.any() else 0.0
+                            for _, mask in members])
         n_h = np.array([mask.sum() for _, mask in members])
         invited_h = np.array([s.invited for s, _ in members])
         n = n_h.sum()

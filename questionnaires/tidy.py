@@ -51,8 +51,14 @@ def row(questionnaire: Questionnaire, answers: Answers) -> dict[str, Answer | No
     so the respondent is left out of the share rather than counted as "no").
     Answers to questions the respondent was not asked (left over after changing an earlier
     answer) are ignored everywhere, including in the derived indicators.
+
+    A multiple-choice question the respondent was asked gives its options' 0/1 only when a
+    substantive option is ticked. Ticking a non-substantive option ("Vill inte svara") or
+    nothing at all leaves every substantive option :data:`~questionnaires.model.SKIPPED`:
+    a refusal is no "not selected" (the non-substantive option keeps its 1, so the two stay
+    apart). Refusal wins over contradictory ticks, which the form does not allow.
     """
-    classified = questionnaire.classify(answers)
+    classified = _multiple_choice_answered(questionnaire, questionnaire.classify(answers))
     given = {
         name: value
         for name, value in classified.items()
@@ -90,6 +96,24 @@ def indicators(questionnaire: Questionnaire) -> tuple[Indicator, ...]:
                 )
     found += [Indicator(d.name, d.label, IndicatorKind.DERIVED) for d in questionnaire.derived]
     return tuple(found)
+
+
+def _multiple_choice_answered(questionnaire: Questionnaire,
+                              classified: dict[str, Answer]) -> dict[str, Answer]:
+    """Substantive options of a refused or unanswered multiple-choice question -> SKIPPED."""
+    for question in questionnaire.questions:
+        if question.type is not QuestionType.MULTIPLE:
+            continue
+        options = list(zip(question.options, question.variables, strict=True))
+        if all(classified[v.name] == NOT_ASKED for _, v in options):
+            continue
+        refused = any(classified[v.name] == 1 for o, v in options if not o.substantive)
+        ticked = any(classified[v.name] == 1 for o, v in options if o.substantive)
+        if refused or not ticked:
+            for option, variable in options:
+                if option.substantive:
+                    classified[variable.name] = SKIPPED
+    return classified
 
 
 def collapse_label(variable: Variable) -> Text:

@@ -1,0 +1,59 @@
+"""Reading answer codes through the instrument: refusals and empty multiple-choice questions,
+and the background questions as stratifiers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import questionnaires
+from analysis import data as tidy_data
+from analysis import report
+from questionnaires import tidy
+from questionnaires.model import SKIPPED
+
+INVITED = pd.DataFrame({"municipality": ["Linköping", "Linköping", "Norrköping", "Norrköping"],
+                        "group": ["förtroendevald", "medarbetare"] * 2,
+                        "invited": [40, 60, 40, 60]})
+C7 = [f"c7_{code}" for code in (1, 2, 3, 4, 5, 6, 7, 99)]
+
+
+@pytest.fixture(scope="module")
+def instrument() -> questionnaires.Questionnaire:
+    return questionnaires.load(questionnaires.DEFAULT_DEFINITION)
+
+
+def why_not_reported(ticked: list[int], c6: int = 0) -> dict:
+    """An exposed respondent (B5 once) saying why the incident was not reported (C7)."""
+    return {"b5": 1, "c6": c6, **{name: int(int(name[3:]) in ticked) for name in C7}}
+
+
+def test_a_refusal_or_an_empty_multiple_choice_question_is_missing_not_no(instrument) -> None:
+    """Who ticked "Vill inte svara" or nothing gave no reason: they are left out of the
+    C7 shares (missing), not counted as "not this reason"."""
+    respondents = [why_not_reported([1]), why_not_reported([1, 4]), why_not_reported([2]),
+                   why_not_reported([99]), why_not_reported([99]), why_not_reported([]),
+                   why_not_reported([], c6=1)]  # reported to the police: C7 not asked
+    frame = pd.DataFrame([{"municipality": m, "group": "förtroendevald", **r}
+                          for r in respondents for m in ("Linköping", "Norrköping")])
+    figures = report.build(tidy_data.from_questionnaire(frame, INVITED, instrument))
+    c7_1 = figures["items"]["c7_1"]
+    # By hand: 3 respondents gave a reason per municipality, 2 of them reason 1;
+    # 3 asked gave none (2 refused, 1 ticked nothing); 1 was not asked.
+    assert (c7_1["total"]["n"], c7_1["total"]["yes"], c7_1["n_missing"]) == (6, 4, 6)
+    assert c7_1["total"]["share"] == pytest.approx(2 / 3)
+    assert (figures["items"]["c7_4"]["total"]["n"], figures["items"]["c7_4"]["total"]["yes"]) \
+        == (6, 2)
+    assert "c7_99" not in figures["items"], "the refusal is no reason of its own"
+
+
+def test_the_tidy_row_keeps_the_refusal_and_drops_the_options(instrument) -> None:
+    """The exported row still says who refused (c7_99 = 1); the options are skipped."""
+    base = {"group": 1, "municipality": 1}
+    refused = tidy.row(instrument, {**base, **why_not_reported([99])})
+    assert refused["c7_99"] == 1
+    assert {refused[f"c7_{code}"] for code in range(1, 8)} == {SKIPPED}
+    nothing = tidy.row(instrument, {**base, **why_not_reported([])})
+    assert {nothing[f"c7_{code}"] for code in range(1, 8)} == {SKIPPED}
+    answered = tidy.row(instrument, {**base, **why_not_reported([3])})
+    assert [answered[f"c7_{code}"] for code in range(1, 8)] == [0, 0, 1, 0, 0, 0, 0]
