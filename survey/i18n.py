@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel.lists import format_list
 from flask import Flask, current_app, request, session, url_for
 from flask_babel import Babel, get_locale
 
@@ -10,6 +11,7 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_select_locale)
     app.before_request(_remember_choice)
     app.jinja_env.globals.update(current_language=current_language, language_url=language_url)
+    app.jinja_env.filters["as_list"] = as_list
 
 
 def _select_locale() -> str:
@@ -34,3 +36,8 @@ def language_url(lang: str) -> str:
         args = {**request.view_args, **request.args.to_dict(), "lang": lang}
         return url_for(request.endpoint, **args)
     return f"{request.path}?lang={lang}"
+
+
+def as_list(items: list[str]) -> str:
+    """"Linköping och Norrköping" / "Linköping and Norrköping": the language's own list form."""
+    return format_list(list(items), locale=current_language())

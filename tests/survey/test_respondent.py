@@ -105,6 +105,14 @@ def test_the_start_page_consumes_nothing(client, db_session):
     assert invitation.state == "invited"
 
 
+def test_the_start_page_names_the_municipalities_as_prose(client, db_session):
+    """The organisers read as a sentence in each language, not as a comma-separated list."""
+    invitation = InvitationFactory()
+    assert "av Linköping och Norrköping för att" in client.get(f"/s/{invitation.token}").text
+    english = client.get(f"/s/{invitation.token}?lang=en").text
+    assert "by Linköping and Norrköping to learn" in english
+
+
 def test_unknown_and_malformed_links_get_a_polite_page(client):
     for token in ("x" * 43, "short", "a/../../etc", "%00" * 20):
         response = client.get(f"/s/{token}")
