@@ -32,13 +32,11 @@ class Config:
         self.DATABASE_URL = environ.get("PAVERKAN_DATABASE_URL") or (
             f"sqlite:///{instance / 'paverkan.sqlite3'}"
         )
-        self.MAIL_URL = environ.get("PAVERKAN_MAIL_URL") or f"outbox://{instance / 'outbox'}"
-        #: An outbox folder holds every respondent's link in clear: mail is written there only
-        #: when someone asked for it (an outbox mail URL, or the demo), never by default.
-        self.MAIL_OUTBOX_ALLOWED = (
-            environ.get("PAVERKAN_MAIL_URL", "").startswith("outbox:")
-            or environ.get("PAVERKAN_DEMO") == "1"
-        )
+        #: None: no transport was chosen (see MAIL_OUTBOX_ALLOWED).
+        self.MAIL_URL = environ.get("PAVERKAN_MAIL_URL") or None
+        #: An outbox folder holds every respondent's link in clear: without a mail URL, mail
+        #: goes to the instance folder's outbox only on a demo or test install, never by default.
+        self.MAIL_OUTBOX_ALLOWED = environ.get("PAVERKAN_DEMO") == "1"
         self.SECRET_KEY = environ.get("PAVERKAN_SECRET_KEY") or _instance_secret(instance)
         self.POOL_SIZE = int(environ.get("PAVERKAN_POOL_SIZE", "8"))
         #: PostgreSQL: how long closing a round waits for older transactions to end before it

@@ -47,7 +47,6 @@ def build(instance: Path):
             "INSTANCE_PATH": str(instance),
             "DATABASE_URL": f"sqlite:///{instance / 'demo.sqlite3'}",
             "MAIL_URL": f"outbox://{instance / 'outbox'}",
-            "MAIL_OUTBOX_ALLOWED": True,
             "BASE_URL": f"http://{HOST}:{PORT}",
             "SESSION_COOKIE_SECURE": False,
         }

@@ -504,8 +504,9 @@ def send_mailing(
         raise OperationError(_l("Mail can only be sent while the round is open."))
     transport = transport_from_url(current_app.config["MAIL_URL"],
                                    Path(current_app.instance_path) / "outbox")
-    if isinstance(transport, OutboxTransport) and not current_app.config["MAIL_OUTBOX_ALLOWED"]:
-        # The folder would hold every respondent's link in clear (docs/anonymity.md).
+    if current_app.config["MAIL_URL"] is None and not current_app.config["MAIL_OUTBOX_ALLOWED"]:
+        # The default outbox folder would hold every respondent's link in clear, and nobody
+        # asked for it (docs/anonymity.md).
         raise OperationError(_l(
             "Mail would be written to an outbox folder, where whoever reads it can open every "
             "respondent's link. Set PAVERKAN_MAIL_URL to your mail server (smtp://…), or to "

@@ -202,12 +202,14 @@ def test_mail_goes_to_an_outbox_folder_only_when_asked_for(
     app, db_session, open_round, with_recipients
 ):
     """An outbox folder holds every respondent's link in clear: a production instance that
-    forgot its mail URL must not quietly write one."""
-    assert not Config("/srv/paverkan", environ={}).MAIL_OUTBOX_ALLOWED
-    assert Config("/x", environ={"PAVERKAN_MAIL_URL": "outbox:///x/ut"}).MAIL_OUTBOX_ALLOWED
+    forgot its mail URL must not quietly write one. A named outbox (a mail URL) or the demo
+    is asked for."""
+    production = Config("/srv/paverkan", environ={})
+    assert production.MAIL_URL is None and not production.MAIL_OUTBOX_ALLOWED
+    assert Config("/x", environ={"PAVERKAN_MAIL_URL": "outbox:///x/ut"}).MAIL_URL
     assert Config("/x", environ={"PAVERKAN_DEMO": "1"}).MAIL_OUTBOX_ALLOWED
     with_recipients(3)
-    app.config["MAIL_OUTBOX_ALLOWED"] = False
+    app.config.update(MAIL_URL=None, MAIL_OUTBOX_ALLOWED=False)
     with app.test_request_context():
         mailing = operations.start_mailing(db_session, open_round, "invitation")
         with pytest.raises(operations.OperationError, match="PAVERKAN_MAIL_URL"):
