@@ -375,13 +375,30 @@ class SendResult:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def start_mailing(db: Session, round_: Round, kind: str) -> Mailing:
+def next_reminder(db: Session, round_: Round) -> int:
+    """The reminder a press of the button works on: the unfinished one, or the next."""
+    latest = _latest_reminder(db, round_)
+    if latest is None:
+        return 1
+    return latest.number if _work_left(db, latest) else latest.number + 1
+
+
+def _latest_reminder(db: Session, round_: Round) -> Mailing | None:
+    return db.scalar(
+        select(Mailing).where(Mailing.round_id == round_.id, Mailing.kind == "reminder")
+        .order_by(Mailing.number.desc()).limit(1)
+    )
+
+
+def start_mailing(db: Session, round_: Round, kind: str, number: int | None = None) -> Mailing:
     """The mailing to work on: the round's invitations, or a reminder. Rerunning resumes an
     unfinished mailing instead of starting another, so a repeated command sends nothing twice.
 
     Invitations go to every invitation of the round not yet in the invitation mailing (lists
     imported later are included). A reminder goes to invitations that got their invitation,
     have not responded, declined or bounced, and are not waiting in the submission pool.
+    Once a reminder is complete, the next one must be asked for by `number`: a repeated
+    command or a double click must not remind everyone again.
     """
     if round_.state != "open":
         raise OperationError(_l("Mail can only be sent while the round is open."))
@@ -400,12 +417,18 @@ def start_mailing(db: Session, round_: Round, kind: str) -> Mailing:
         db.commit()
         return mailing
 
-    latest = db.scalar(
-        select(Mailing).where(Mailing.round_id == round_.id, Mailing.kind == "reminder")
-        .order_by(Mailing.number.desc()).limit(1)
-    )
+    latest = _latest_reminder(db, round_)
     if latest is not None and _work_left(db, latest):
+        if number not in (None, latest.number):
+            raise OperationError(_l("Reminder %(n)s is not finished; send the rest of it first.",
+                                    n=latest.number))
         return latest
+    wanted = latest.number + 1 if latest else 1
+    if latest is not None and number in (None, latest.number):
+        raise OperationError(_l("Reminder %(n)s has already been sent. The next one is "
+                                "reminder %(next)s.", n=latest.number, next=wanted))
+    if number not in (None, wanted):
+        raise OperationError(_l("The next reminder is reminder %(next)s.", next=wanted))
     # Pooled submissions are skipped, not flushed: forcing a small pool out would flip a
     # responded flag next to one new response, the pairing the pool exists to hide.
     invited = select(Delivery.invitation_id).join(Mailing).where(
@@ -422,8 +445,7 @@ def start_mailing(db: Session, round_: Round, kind: str) -> Mailing:
         )
         if i not in pooled
     ]
-    mailing = Mailing(round_id=round_.id, kind="reminder",
-                      number=(latest.number + 1) if latest else 1)
+    mailing = Mailing(round_id=round_.id, kind="reminder", number=wanted)
     db.add(mailing)
     db.flush()
     _add_deliveries(db, mailing, targets)

@@ -122,6 +122,7 @@ def round(round_id: int):
         rates=rates,
         by_unit=by_unit if has_units else [],
         mailings=operations.mailing_overview(session, round_),
+        next_reminder=operations.next_reminder(session, round_),
         action=ActionForm(),
     )
 
@@ -242,7 +243,8 @@ def send(round_id: int, kind: str):
         return redirect(url_for("admin.round", round_id=round_id))
     session = db.session()
     try:
-        mailing = operations.start_mailing(session, round_, kind)
+        number = request.form.get("number", type=int) if kind == "reminder" else None
+        mailing = operations.start_mailing(session, round_, kind, number)
         result = operations.send_mailing(session, mailing, budget=SEND_BUDGET_SECONDS)
     except operations.OperationError as problem:
         flash(str(problem.message))

@@ -16,11 +16,11 @@ def mail() -> None:
     pass
 
 
-def _send(reference: str, kind: str, resend_uncertain: bool) -> None:
+def _send(reference: str, kind: str, resend_uncertain: bool, number: int | None = None) -> None:
     round_ = find_round(reference)
     session = db.session()
     try:
-        mailing = operations.start_mailing(session, round_, kind)
+        mailing = operations.start_mailing(session, round_, kind, number)
         result = operations.send_mailing(session, mailing, resend_uncertain=resend_uncertain)
     except operations.OperationError as problem:
         fail(problem)
@@ -53,8 +53,10 @@ def invite(reference: str, resend_uncertain: bool) -> None:
     _send(reference, "invitation", resend_uncertain)
 
 
-@mail.command(help="Remind everyone who has not answered or opted out (counts only).")
+@mail.command(help="Remind everyone who has not answered or opted out (counts only). Reruns "
+                   "finish the current reminder; a new one must be asked for with --number.")
 @click.option("--round", "reference", required=True, help="Round id or title.")
+@click.option("--number", type=click.IntRange(1), help="Which reminder (2 for the second).")
 @_resend
-def remind(reference: str, resend_uncertain: bool) -> None:
-    _send(reference, "reminder", resend_uncertain)
+def remind(reference: str, number: int | None, resend_uncertain: bool) -> None:
+    _send(reference, "reminder", resend_uncertain, number)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from survey import tokens
@@ -13,10 +14,10 @@ from survey.admin.models import Delivery
 from survey.models import Invitation
 
 
-def _send(app, db_session, round_, kind="invitation", **options):
+def _send(app, db_session, round_, kind="invitation", number=None, **options):
     """What `paverkan mail invite|remind` does (operations read the app's config)."""
     with app.app_context():
-        mailing = operations.start_mailing(db_session, round_, kind)
+        mailing = operations.start_mailing(db_session, round_, kind, number)
         return operations.send_mailing(db_session, mailing, **options)
 
 
@@ -131,8 +132,10 @@ def test_opting_out_stops_reminders_and_reminders_skip_who_answered(
     reminder = _send(app, db_session, open_round, "reminder")
     assert reminder.sent == 2
     assert sorted(recorder.recipients()) == sorted(i.email for i in invitations[2:])
-    second = _send(app, db_session, open_round, "reminder")
-    assert second.sent == 2, "a later second reminder goes to the same two"
+    with app.test_request_context(), pytest.raises(operations.OperationError, match="redan skickad"):
+        _send(app, db_session, open_round, "reminder")  # a rerun reminds nobody again
+    second = _send(app, db_session, open_round, "reminder", number=2)
+    assert second.sent == 2, "a second reminder, asked for by number, goes to the same two"
 
 
 def test_the_dashboard_shows_counts_per_stratum_and_no_person(
@@ -181,8 +184,6 @@ def test_a_second_sender_cannot_work_on_a_mailing_another_is_sending(
     """Several app servers share the queue; the lease keeps each mail to one sender."""
     import datetime as dt
 
-    import pytest
-
     with_recipients(2)
     with app.app_context():
         mailing = operations.start_mailing(db_session, open_round, "invitation")
@@ -194,3 +195,25 @@ def test_a_second_sender_cannot_work_on_a_mailing_another_is_sending(
         mailing.lease_until = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
         db_session.commit()
         assert operations.send_mailing(db_session, mailing).sent == 2
+
+
+def test_a_double_click_or_a_rerun_never_reminds_everyone_twice(
+    app, admin_client, runner, db_session, open_round, with_recipients, smtp_server
+):
+    with_recipients(3)
+    recorder, url = smtp_server("plain")
+    app.config["MAIL_URL"] = url
+    _send(app, db_session, open_round)
+    recorder.messages.clear()
+    page = f"/admin/rounds/{open_round.id}"
+    assert "påminnelse 1" in admin_client.get(page).text
+    for _ in range(2):  # the same form, submitted twice
+        admin_client.submit(f"{page}/send/reminder", {"number": "1"}, form_page=page)
+    assert len(recorder.messages) == 3
+    rerun = runner.invoke(args=["mail", "remind", "--round", str(open_round.id)])
+    assert rerun.exit_code != 0 and "reminder 2" in rerun.output
+    assert len(recorder.messages) == 3
+    second = runner.invoke(args=["mail", "remind", "--round", str(open_round.id),
+                                 "--number", "2"])
+    assert second.exit_code == 0, second.output
+    assert len(recorder.messages) == 6
