@@ -46,6 +46,11 @@ DEFAULT_LEVELS: Mapping[str, tuple[str, ...]] = {
     AGE_BAND: ("18-29", "30-44", "45-59", "60+"),
 }
 
+#: The instrument's background questions that give the covariates when the responses carry
+#: no text column for them (the default instrument's names, docs/TEAM.md): each substantive
+#: option becomes the level named by its lower-cased Swedish label, in option order.
+BACKGROUND_VARIABLES: Mapping[str, str] = {GENDER: "e1", AGE_BAND: "e2"}
+
 #: An integer column with codes from 0 up to below this is read as an ordinal item when no
 #: questionnaire says otherwise (larger values are counts, e.g. years in role).
 MAX_INFERRED_ORDINAL_LEVELS = 11
@@ -132,8 +137,14 @@ def from_questionnaire(responses: pd.DataFrame, invited: pd.DataFrame,
     """Build :class:`SurveyData` from raw answer codes using the instrument's definitions.
 
     Each response is expanded by :func:`questionnaires.tidy.row` (derived indicators, the
-    ``_ja`` collapses of frequency items), so the statistics use exactly the indicators the
-    codebook and exports document. Non-substantive codes of ordinal items are missing.
+    ``_ja`` collapses of frequency items, multiple-choice options missing when the question
+    was refused or left empty), so the statistics use exactly the indicators the codebook
+    and exports document. Non-substantive codes of ordinal items are missing.
+
+    Without ``gender`` / ``age_band`` text columns the covariates come from the background
+    questions (:data:`BACKGROUND_VARIABLES`): levels are the substantive options' labels,
+    in the instrument's order (its first option is the reference category); a refusal, a
+    skipped or a not-asked question is a missing covariate.
     """
     from questionnaires import tidy
 
@@ -161,7 +172,12 @@ def from_questionnaire(responses: pd.DataFrame, invited: pd.DataFrame,
         # A collapse of an item the filter did not ask is outside the universe, not missing.
         if indicator.kind is tidy.IndicatorKind.COLLAPSE:
             items[indicator.name][expanded[indicator.source] == NOT_ASKED] = NOT_ASKED
-    frame = pd.concat([responses[keep], pd.DataFrame(items, index=responses.index)], axis=1)
+    background = _background(questionnaire, expanded,
+                              [c for c in COVARIATE_COLUMNS if c not in responses.columns])
+    frame = pd.concat([responses[keep],
+                       pd.DataFrame({c: values for c, (values, _) in background.items()},
+                                    index=responses.index),
+                       pd.DataFrame(items, index=responses.index)], axis=1)
     ordinal_levels = {}
     for variable in ordinal_vars:
         substantive = tuple(o.code for o in variable.options if o.substantive)
@@ -174,9 +190,25 @@ def from_questionnaire(responses: pd.DataFrame, invited: pd.DataFrame,
         invited=invited.reset_index(drop=True),
         binary=tuple(i.name for i in found),
         ordinal=tuple(v.name for v in ordinal_vars),
-        levels=_levels(frame, invited),
+        levels=_levels(frame, invited, {**DEFAULT_LEVELS,
+                                         **{c: lv for c, (_, lv) in background.items()}}),
         ordinal_levels=ordinal_levels,
     )
+
+
+def _background(questionnaire: Questionnaire, expanded: pd.DataFrame,
+                covariates: Sequence[str]) -> dict[str, tuple[pd.Series, tuple[str, ...]]]:
+    """Covariate -> (its text values, NaN when missing; its levels) from the instrument."""
+    variables = {v.name: v for v in questionnaire.variables}
+    found = {}
+    for covariate in covariates:
+        variable = variables.get(BACKGROUND_VARIABLES[covariate])
+        if variable is None or variable.name not in expanded.columns:
+            continue
+        labels = {o.code: o.label.sv.lower() for o in variable.options if o.substantive}
+        codes = pd.to_numeric(expanded[variable.name], errors="coerce")
+        found[covariate] = (codes.map(labels), tuple(labels.values()))
+    return found
 
 
 def _is_code(value: object) -> bool:
@@ -209,16 +241,19 @@ def _codes(values: pd.Series) -> tuple[int, ...]:
     return tuple(sorted(int(v) for v in answered.unique()))
 
 
-def _levels(frame: pd.DataFrame, invited: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+def _levels(frame: pd.DataFrame, invited: pd.DataFrame,
+            known_levels: Mapping[str, tuple[str, ...]] = DEFAULT_LEVELS,
+            ) -> dict[str, tuple[str, ...]]:
     levels = {}
     for column in (*STRATUM_COLUMNS, *COVARIATE_COLUMNS):
         seen: list[str] = []
         for source in (invited, frame):
             if column in source.columns:
                 seen += [v for v in source[column].dropna().unique() if v not in seen]
-        if not seen:
+        # A covariate column lists its known levels even when nobody answered (zero counts).
+        if not seen and not (column in COVARIATE_COLUMNS and column in frame.columns):
             continue
-        known = DEFAULT_LEVELS[column]
+        known = known_levels[column]
         ordered = [v for v in known if v in seen or column in COVARIATE_COLUMNS]
         levels[column] = (*ordered, *sorted(v for v in seen if v not in known))
     return levels

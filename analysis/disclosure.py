@@ -37,6 +37,8 @@ BOUNDS_TOLERANCE = 1e-6
 BINARY_ANSWERS: Mapping[str, float] = {"yes": 1, "no": 0}
 NO_ANSWER = "none"
 EVERYONE = "all"
+#: The atom level of a respondent whose category is missing or not among ``levels``.
+UNKNOWN = "(missing)"
 
 Key = tuple[tuple[str, str], ...]
 
@@ -282,11 +284,16 @@ def table_from_frame(frame: pd.DataFrame, levels: Mapping[str, Sequence[str]],
     """
     columns = list(levels)
     states = (*answers, NO_ANSWER) if item else (EVERYONE,)
-    atoms_index = {combo: i for i, combo in enumerate(
-        itertools.product(*(levels[c] for c in columns), states))}
+    # A respondent whose category is missing (a refused background question) is in no
+    # breakdown by it but in every margin: an atom of its own keeps the margins true.
+    known = {c: frame[c].isin(levels[c]) for c in columns}
+    atom_levels = [(*levels[c], UNKNOWN) if not known[c].all() else tuple(levels[c])
+                   for c in columns]
+    atoms_index = {combo: i for i, combo in enumerate(itertools.product(*atom_levels, states))}
     counts = np.zeros(len(atoms_index), dtype=int)
     state = _answer_states(frame, item, answers)
-    grouped = frame.assign(_state=state).groupby([*columns, "_state"]).size()
+    categories = {c: frame[c].where(known[c], UNKNOWN) for c in columns}
+    grouped = frame.assign(**categories, _state=state).groupby([*columns, "_state"]).size()
     for combo, count in grouped.items():
         if combo in atoms_index:
             counts[atoms_index[combo]] += int(count)

@@ -3,12 +3,13 @@ and the background questions as stratifiers."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import questionnaires
 from analysis import data as tidy_data
-from analysis import report
+from analysis import disclosure, report
 from questionnaires import tidy
 from questionnaires.model import SKIPPED
 
@@ -57,3 +58,50 @@ def test_the_tidy_row_keeps_the_refusal_and_drops_the_options(instrument) -> Non
     assert {nothing[f"c7_{code}"] for code in range(1, 8)} == {SKIPPED}
     answered = tidy.row(instrument, {**base, **why_not_reported([3])})
     assert [answered[f"c7_{code}"] for code in range(1, 8)] == [0, 0, 1, 0, 0, 0, 0]
+
+
+def test_gender_and_age_band_come_from_the_background_questions(instrument) -> None:
+    """Without text columns, E1/E2 answers become the gender and age-band strata, named by
+    their options; "Vill inte svara" and an unanswered question leave the stratum missing."""
+    rng = np.random.default_rng(17)
+    n = 240
+    frame = pd.DataFrame({
+        "municipality": rng.choice(["Linköping", "Norrköping"], n),
+        "group": rng.choice(["förtroendevald", "medarbetare"], n),
+        "b1": rng.choice([0, 1, 2, 99], n),
+        "e1": rng.choice([1, 2, 3, 99, -2], n, p=[0.45, 0.4, 0.05, 0.05, 0.05]),
+        "e2": rng.choice([1, 2, 3, 4, 99], n),
+    })
+    data = tidy_data.from_questionnaire(frame, INVITED.assign(invited=200), instrument)
+    assert data.levels["gender"] == ("kvinna", "man", "annat")
+    assert data.levels["age_band"] == ("29 år eller yngre", "30–49 år", "50–64 år",
+                                       "65 år eller äldre")
+    figures = report.build(data)
+    names = {1: "kvinna", 2: "man", 3: "annat"}
+    for entry in figures["demographics"]["gender"]:
+        code = {v: k for k, v in names.items()}[entry["gender"]]
+        expected = ((frame["municipality"] == entry["municipality"])
+                    & (frame["group"] == entry["group"]) & (frame["e1"] == code)).sum()
+        assert entry["n"] == expected
+    assert sum(e["n"] for e in figures["demographics"]["gender"]) == frame["e1"].isin(
+        [1, 2, 3]).sum(), "refused and skipped are in no gender stratum"
+    model = figures["items"]["b1_ja"]["logistic"]
+    assert model["levels"]["gender"][0] == "kvinna", "the first option is the reference"
+    assert model["n_used"] == (frame["b1"].isin([0, 1, 2]) & frame["e1"].isin([1, 2, 3])).sum()
+
+
+def test_respondents_without_a_stratum_still_count_in_the_margins() -> None:
+    """The suppression model keeps who refused their gender in every margin, so the
+    municipality totals it reasons about are the published ones."""
+    frame = pd.DataFrame({"municipality": ["Linköping"] * 6 + ["Norrköping"] * 6,
+                          "group": ["förtroendevald"] * 12,
+                          "gender": ["kvinna", "man", np.nan, "man", np.nan, "kvinna"] * 2,
+                          "q": [1.0, 0.0] * 6})
+    levels = {"municipality": ("Linköping", "Norrköping"), "group": ("förtroendevald",),
+              "gender": ("kvinna", "man")}
+    table = disclosure.table_from_frame(frame, levels, {"q": [(), ("municipality",),
+                                                              ("municipality", "gender")]}, "q")
+    counts = {f.key: table.count(f.n_atoms) for f in table.figures}
+    assert counts[(("table", "q"),)] == 12
+    assert counts[(("table", "q"), ("municipality", "Linköping"))] == 6
+    assert counts[(("table", "q"), ("municipality", "Linköping"), ("gender", "man"))] == 2
