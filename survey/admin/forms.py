@@ -40,6 +40,11 @@ class RoundForm(FlaskForm):
                                  validators=[InputRequired(), NumberRange(min=1, max=100)])
 
 
+class DatesForm(FlaskForm):
+    opens_on = DateField(_l("Opens (YYYY-MM-DD)"), validators=[InputRequired()])
+    closes_on = DateField(_l("Closes (YYYY-MM-DD)"), validators=[InputRequired()])
+
+
 class UploadForm(FlaskForm):
     file = FileField(_l("Recipient list (Excel .xlsx or CSV)"), validators=[FileRequired()])
     sheet = StringField(_l("Sheet (leave empty for the first sheet)"),

@@ -121,6 +121,18 @@ def open_round(db: Session, round_: Round) -> None:
     db.commit()
 
 
+def reschedule(db: Session, round_: Round, opens_on: dt.date, closes_on: dt.date) -> None:
+    """New dates, e.g. a week more to answer. Only the dates change, never the instrument;
+    a closed round has erased its links and cannot take answers again."""
+    if round_.state == "closed":
+        raise OperationError(_l("A closed round cannot be opened again."))
+    if closes_on < opens_on:
+        raise OperationError(_l("The closing date is before the opening date."))
+    round_.opens_on = opens_on
+    round_.closes_on = closes_on
+    db.commit()
+
+
 def erasure_summary(db: Session, round_: Round) -> dict[str, int]:
     """What closing will erase, for the confirmation page and the CLI prompt."""
     addresses = db.scalar(

@@ -15,6 +15,7 @@ from survey.admin.forms import (
     ActionForm,
     CloseForm,
     ConfirmImportForm,
+    DatesForm,
     MailTextForm,
     RoundForm,
     UploadForm,
@@ -138,6 +139,23 @@ def open_round(round_id: int):
         except operations.OperationError as problem:
             flash(str(problem.message))
     return redirect(url_for("admin.round", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/dates", methods=["GET", "POST"])
+@admin_only
+def dates(round_id: int):
+    round_ = _round(round_id)
+    form = DatesForm(obj=round_)
+    error = None
+    if form.validate_on_submit():
+        try:
+            operations.reschedule(db.session(), round_, form.opens_on.data, form.closes_on.data)
+        except operations.OperationError as problem:
+            error = problem.message
+        else:
+            flash(_("The dates are changed."))
+            return redirect(url_for("admin.round", round_id=round_id))
+    return render_template("admin/dates.html", round=round_, form=form, error=error)
 
 
 @bp.route("/rounds/<int:round_id>/recipients", methods=["GET", "POST"])

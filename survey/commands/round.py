@@ -84,6 +84,21 @@ def open_(reference: str) -> None:
     click.echo(f"Round {round_.id} is open.")
 
 
+@round.command(help="Change a round's dates, e.g. to give a week more to answer.")
+@click.argument("reference")
+@click.option("--opens", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--closes", type=click.DateTime(["%Y-%m-%d"]))
+def dates(reference: str, opens, closes) -> None:
+    round_ = find_round(reference)
+    try:
+        operations.reschedule(db.session(), round_,
+                              opens.date() if opens else round_.opens_on,
+                              closes.date() if closes else round_.closes_on)
+    except operations.OperationError as problem:
+        fail(problem)
+    click.echo(f"Round {round_.id} is open for answers {round_.opens_on}–{round_.closes_on}.")
+
+
 @round.command(help="Close a round for good and erase its addresses and links.")
 @click.argument("reference")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")

@@ -77,7 +77,8 @@ def test_every_admin_page_passes_axe(live_admin, browser, tmp_path):  # noqa: F8
 
     pages = ["/admin/", "/admin/rounds/new", f"/admin/rounds/{round_id}",
              f"/admin/rounds/{round_id}/mail/invitation", f"/admin/rounds/{round_id}/close",
-             f"/admin/rounds/{round_id}/recipients", "/password", "/password?lang=en",
+             f"/admin/rounds/{round_id}/recipients", f"/admin/rounds/{round_id}/dates",
+             "/password", "/password?lang=en",
              f"/admin/rounds/{round_id}?lang=en"]
     for path in pages:
         browser.get(base + path)

@@ -197,3 +197,22 @@ def test_tampered_or_impossible_admin_requests_end_on_clear_pages(
     db_session.expire_all()
     assert open_round.state == "open"
     assert db_session.scalars(select(Invitation)).all() == []
+
+
+def test_a_round_gets_a_week_more_from_the_page_or_the_command_line(
+    admin_client, runner, db_session, open_round
+):
+    url = f"/admin/rounds/{open_round.id}/dates"
+    wrong = admin_client.submit(url, {"opens_on": "2026-05-01", "closes_on": "2026-04-01"})
+    assert wrong.status_code == 200 and "error-summary" in wrong.text
+    assert admin_client.submit(url, {"opens_on": "2026-03-02",
+                                     "closes_on": "2026-04-06"}).status_code == 302
+    db_session.expire_all()
+    assert str(open_round.closes_on) == "2026-04-06"
+    moved = runner.invoke(args=["round", "dates", str(open_round.id), "--closes", "2026-04-13"])
+    assert moved.exit_code == 0, moved.output
+    db_session.expire_all()
+    assert str(open_round.closes_on) == "2026-04-13"
+    runner.invoke(args=["round", "close", str(open_round.id), "--yes"])
+    assert runner.invoke(args=["round", "dates", str(open_round.id), "--closes",
+                               "2026-05-01"]).exit_code != 0
