@@ -216,3 +216,20 @@ def test_a_round_gets_a_week_more_from_the_page_or_the_command_line(
     runner.invoke(args=["round", "close", str(open_round.id), "--yes"])
     assert runner.invoke(args=["round", "dates", str(open_round.id), "--closes",
                                "2026-05-01"]).exit_code != 0
+
+
+def test_the_preview_names_the_other_sheets_of_a_workbook(admin_client, open_round):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "Linköping"
+    workbook.active.append(["E-post", "Kommun", "Grupp"])
+    workbook.active.append(["a@example.se", "Linköping", "medarbetare"])
+    workbook.create_sheet("Norrköping").append(["E-post", "Kommun", "Grupp"])
+    data = io.BytesIO()
+    workbook.save(data)
+    data.seek(0)
+    page = admin_client.submit(f"/admin/rounds/{open_round.id}/recipients",
+                               {"file": (data, "lista.xlsx")},
+                               content_type="multipart/form-data")
+    assert "Blad: Linköping" in page.text and "Andra blad i filen: Norrköping" in page.text
