@@ -237,7 +237,7 @@ def derivable(table: Table, hidden: Iterable[Key],
     size = len(table.atoms)
     rows, values = _equations(table, hidden)
     free = ~_always_zero(rows, values, np.array(table.atoms))
-    row_space = _row_space(np.unique(rows[:, free], axis=0)) if len(rows) else None
+    row_space = _row_space(_distinct_rows(rows[:, free])) if len(rows) else None
     exposures = []
     for figure in (*(f for f in table.figures if f.key in hidden), *unpublished):
         for measure, atoms in figure.measures.items():
@@ -247,6 +247,15 @@ def derivable(table: Table, hidden: Iterable[Key],
             if np.linalg.norm(weights) < BOUNDS_TOLERANCE:
                 exposures.append(Exposure(figure.key, measure, table.count(atoms)))
     return tuple(exposures)
+
+
+def _distinct_rows(rows: np.ndarray) -> np.ndarray:
+    """The distinct rows of a 0/1 matrix, compared as packed bits (a float sort of the rows
+    costs seconds for a county's 13 municipalities)."""
+    packed = np.packbits(rows.astype(bool), axis=1)
+    keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first = np.unique(keys, return_index=True)
+    return rows[np.sort(first)]
 
 
 def _row_space(rows: np.ndarray) -> np.ndarray:

@@ -145,12 +145,13 @@ def _binary_item(data: SurveyData, item: str, rates: ResponseRates) -> dict[str,
     groups = data.levels[GROUP]
 
     answers = rows[item].to_numpy(dtype=float)
-    categories = {c: rows[c].to_numpy(dtype=object) for c in data.levels}
+    masks = {(c, level): rows[c].to_numpy(dtype=object) == level
+             for c, levels in data.levels.items() for level in levels}
 
     def values(**where: str) -> np.ndarray:
         mask = np.ones(len(rows), dtype=bool)
         for column, level in where.items():
-            mask &= categories[column] == level
+            mask &= masks[column, level]
         return answers[mask]
 
     def comparison(other: str) -> dict[str, Any]:
