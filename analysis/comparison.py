@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.special import gammaln
-from scipy.stats import chi2, chi2_contingency, fisher_exact
+from scipy.special import chdtrc, gammaln
 
 from analysis.proportions import CONFIDENCE, wilson_interval, z_value
 
@@ -19,6 +18,9 @@ from analysis.proportions import CONFIDENCE, wilson_interval, z_value
 RATIO_RTOL = 4 * float(np.finfo(float).eps)
 #: Lower end of the brackets on (0, 1): the parameter itself cannot be 0 (log 0).
 DOUBLE_TINY = float(np.finfo(float).tiny)
+#: Tables "no more probable than the observed" within this relative tolerance count toward
+#: Fisher's two-sided p (R's ``fisher.test`` and scipy use the same 1e-7).
+FISHER_RELATIVE_ERROR = 1 + 1e-7
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,9 @@ def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Differenc
       (Cornfield) interval, computed as R's ``fisher.test`` does
       (:func:`conditional_odds_ratio`); ``scipy.stats.fisher_exact().statistic`` would be
       the sample odds ratio instead.
-    * Pearson's chi-square with ``correction=False``; scipy's default applies Yates on 2x2.
+    * Pearson's chi-square without continuity correction (R's ``chisq.test(correct =
+      FALSE)``; scipy's ``chi2_contingency`` default applies Yates on 2x2), and Yates'
+      ``sum((|O - E| - min(0.5, |O - E|))^2 / E)`` for contrast; upper tails by ``chdtrc``.
 
     Parameters
     ----------
@@ -122,8 +126,8 @@ def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Differenc
     expected = np.outer(tab.sum(axis=1), tab.sum(axis=0)) / tab.sum()
     pearson = yates = None
     if expected.min() > 0:
-        pearson = chi2_contingency(tab, correction=False)
-        yates = chi2_contingency(tab, correction=True)
+        pearson = _pearson(tab)
+        yates = _pearson(tab, yates=True)
     return Difference(
         table=table,
         share_first=p1,
@@ -131,17 +135,67 @@ def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Differenc
         difference=diff,
         newcombe_lower=lower,
         newcombe_upper=upper,
-        fisher_p=float(fisher_exact(tab).pvalue),
+        fisher_p=fisher_exact_p(table),
         fisher_or_conditional_mle=_finite(estimate),
         fisher_or_lower=_finite(or_low),
         fisher_or_upper=_finite(or_high),
         sample_or=(a * d) / (b * c) if b * c > 0 else None,
-        chisq_statistic=float(pearson.statistic) if pearson else None,
+        chisq_statistic=pearson[0] if pearson else None,
         chisq_df=1,
-        chisq_p=float(pearson.pvalue) if pearson else None,
+        chisq_p=pearson[1] if pearson else None,
         chisq_min_expected=float(expected.min()),
-        chisq_yates_p=float(yates.pvalue) if yates else None,
+        chisq_yates_p=yates[1] if yates else None,
     )
+
+
+def _pearson(observed: np.ndarray, yates: bool = False) -> tuple[float, float]:
+    """Pearson's ``sum((O - E)^2 / E)`` on an r x c table with positive expected counts,
+    optionally with Yates' correction; returns (statistic, upper-tail p on (r-1)(c-1) df)."""
+    expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
+    deviation = np.abs(observed - expected)
+    if yates:
+        deviation = deviation - np.minimum(0.5, deviation)
+    statistic = float(np.sum(deviation**2 / expected))
+    df = (observed.shape[0] - 1) * (observed.shape[1] - 1)
+    return statistic, float(chdtrc(df, statistic))
+
+
+def fisher_exact_p(table: TwoByTwo) -> float:
+    """Two-sided p of Fisher's exact test, as R's ``fisher.test``: the hypergeometric
+    probabilities of all tables with the observed margins, summed over those no more probable
+    than the observed one (relative tolerance :data:`FISHER_RELATIVE_ERROR`), capped at 1.
+
+    Parameters
+    ----------
+    table : TwoByTwo
+        At least one answer in each group.
+
+    Returns
+    -------
+    float
+
+    References
+    ----------
+    Agresti (2013), section 3.5.
+    """
+    support, log_weights = _hypergeometric(table)
+    density = np.exp(log_weights - log_weights.max())
+    density /= density.sum()
+    observed = density[table.yes_first - int(support[0])]
+    return float(min(1.0, density[density <= observed * FISHER_RELATIVE_ERROR].sum()))
+
+
+def _hypergeometric(table: TwoByTwo) -> tuple[np.ndarray, np.ndarray]:
+    """Support of the first group's "yes" count given the margins, and the logarithms of
+    ``choose(yes, k) * choose(no, first - k)`` (the central hypergeometric weights)."""
+    yes = table.yes_first + table.yes_second
+    no = table.no_first + table.no_second
+    first = table.yes_first + table.no_first
+    support = np.arange(max(0, first - no), min(first, yes) + 1, dtype=float)
+    log_weights = (gammaln(yes + 1) - gammaln(support + 1) - gammaln(yes - support + 1)
+                   + gammaln(no + 1) - gammaln(first - support + 1)
+                   - gammaln(no - first + support + 1))
+    return support, log_weights
 
 
 @dataclass(frozen=True)
@@ -186,9 +240,8 @@ def homogeneity(counts: Mapping[str, tuple[int, int]]) -> Homogeneity:
     expected = np.outer(observed.sum(axis=1), observed.sum(axis=0)) / observed.sum()
     if expected.min() == 0:
         return Homogeneity(rows, None, len(rows) - 1, None, 0.0)
-    test = chi2_contingency(observed, correction=False)
-    return Homogeneity(rows, float(test.statistic), int(test.dof), float(test.pvalue),
-                       float(expected.min()))
+    statistic, p = _pearson(observed)
+    return Homogeneity(rows, statistic, len(rows) - 1, p, float(expected.min()))
 
 
 def conditional_odds_ratio(table: TwoByTwo,
@@ -222,15 +275,8 @@ def conditional_odds_ratio(table: TwoByTwo,
     Third Berkeley Symposium 4, 135-148. Agresti (2013), section 16.6.4.
     """
     a = table.yes_first
-    yes = table.yes_first + table.yes_second
-    no = table.no_first + table.no_second
-    first = table.yes_first + table.no_first
-    low, high = max(0, first - no), min(first, yes)
-    support = np.arange(low, high + 1, dtype=float)
-    # log of choose(yes, k) * choose(no, first - k), the central hypergeometric weights
-    log_weights = (gammaln(yes + 1) - gammaln(support + 1) - gammaln(yes - support + 1)
-                   + gammaln(no + 1) - gammaln(first - support + 1)
-                   - gammaln(no - first + support + 1))
+    support, log_weights = _hypergeometric(table)
+    low, high = int(support[0]), int(support[-1])
 
     def density(ratio: float) -> np.ndarray:
         log_density = log_weights + math.log(ratio) * support
@@ -291,7 +337,7 @@ def mantel_haenszel(tables: Mapping[str, TwoByTwo],
     """CMH test over 2x2 tables, one per stratum, as R's ``mantelhaen.test`` on a 2x2xK table.
 
     Strata with fewer than two answers carry no information and are left out (R refuses
-    them). The upper tail is taken with ``chi2.sf``: statsmodels' ``test_null_odds``
+    them). The upper tail is taken with ``chdtrc``: statsmodels' ``test_null_odds``
     returns ``1 - cdf``, which is 0 below ~1e-16, and always subtracts the 0.5 correction.
 
     Parameters
@@ -331,11 +377,11 @@ def mantel_haenszel(tables: Mapping[str, TwoByTwo],
     return MantelHaenszel(
         statistic=float(statistic),
         df=1,
-        p_value=float(chi2.sf(statistic, 1)),
+        p_value=float(chdtrc(1, statistic)),
         common_or_mh=_finite(common),
         or_lower=or_low,
         or_upper=or_high,
-        p_value_continuity_corrected=float(chi2.sf(corrected, 1)),
+        p_value_continuity_corrected=float(chdtrc(1, corrected)),
         strata_tables=tuple(tables.items()),
     )
 

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import false_discovery_control
 
 
 @dataclass(frozen=True)
@@ -29,6 +28,8 @@ def adjust(pvalues: Mapping[str, float | None]) -> Adjusted:
 
     Holm: sorted ascending, ``p_(i) * (m - i + 1)`` made non-decreasing and capped at 1.
     Named explicitly because statsmodels' ``multipletests`` defaults to Holm-Sidak.
+    Benjamini-Hochberg: ``p_(i) * m / i`` made non-increasing from the largest down,
+    capped at 1.
 
     Parameters
     ----------
@@ -51,7 +52,9 @@ def adjust(pvalues: Mapping[str, float | None]) -> Adjusted:
     holm = np.empty(m)
     order = np.argsort(p, kind="stable")
     holm[order] = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
-    bh = false_discovery_control(p, method="bh") if m else p
+    bh = np.empty(m)
+    descending = order[::-1]
+    bh[descending] = np.minimum(1.0, np.minimum.accumulate(m / (m - np.arange(m)) * p[descending]))
     bonferroni = np.minimum(1.0, m * p)
 
     def keyed(values: np.ndarray) -> dict[str, float]:

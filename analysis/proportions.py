@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtri
 
 #: Confidence level of every interval the package reports.
 CONFIDENCE = 0.95
@@ -17,7 +17,7 @@ CONFIDENCE = 0.95
 def z_value(confidence: float = CONFIDENCE) -> float:
     """Two-sided normal quantile, R's ``qnorm(1 - (1 - conf) / 2)`` (cached: every interval
     asks for it)."""
-    return float(norm.ppf(1 - (1 - confidence) / 2))
+    return float(ndtri(1 - (1 - confidence) / 2))
 
 
 @dataclass(frozen=True)

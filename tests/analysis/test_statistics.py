@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from scipy.stats import binomtest
+from scipy.stats import binomtest, chi2_contingency, fisher_exact, mannwhitneyu, norm
 from scipy.stats.contingency import odds_ratio
 from statsmodels.genmod.families import Binomial
 from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.stats.contingency_tables import StratifiedTable
+from statsmodels.stats.multitest import multipletests
 
 import questionnaires
 from analysis import data as tidy_data
@@ -24,7 +25,9 @@ from analysis.comparison import (
     mantel_haenszel,
 )
 from analysis.logistic import logistic_regression
-from analysis.proportions import share, wilson_interval
+from analysis.multiplicity import adjust
+from analysis.ordinal import rank_sum_test
+from analysis.proportions import share, wilson_interval, z_value
 from analysis.rounds import IncomparableRounds, compare_rounds
 from analysis.weights import response_rates, weighted_shares
 from questionnaires.model import NOT_ASKED, SKIPPED
@@ -271,3 +274,57 @@ def test_the_logistic_fit_takes_the_same_iterations_as_r(folder: Path) -> None:
             fit = logistic_regression(data.responses, item, levels)
             assert (fit.iterations, fit.converged) == (figures[model]["iterations"],
                                                         figures[model]["converged"]), (item, model)
+
+
+def random_tables(seed: int, count: int = 60) -> list[TwoByTwo]:
+    """Small and large 2x2 tables, with zeros, where exact and asymptotic tests differ."""
+    rng = np.random.default_rng(seed)
+    tables = [TwoByTwo(*(int(v) for v in rng.integers(0, high, 4)))
+              for high in (4, 12, 300) for _ in range(count // 3)]
+    return [t for t in tables if t.yes_first + t.no_first and t.yes_second + t.no_second]
+
+
+def test_fisher_and_pearson_p_values_equal_scipys() -> None:
+    """Fisher's two-sided p (R's rule: tables no more probable than the observed) and the
+    Pearson/Yates p-values agree with scipy's fisher_exact and chi2_contingency."""
+    for table in random_tables(23):
+        result = compare_shares(table)
+        assert result.fisher_p == pytest.approx(fisher_exact(table.array).pvalue, rel=1e-9)
+        if result.chisq_p is None:
+            continue
+        pearson = chi2_contingency(table.array, correction=False)
+        yates = chi2_contingency(table.array, correction=True)
+        assert result.chisq_statistic == pytest.approx(pearson.statistic, rel=1e-10)
+        assert result.chisq_p == pytest.approx(pearson.pvalue, rel=1e-9)
+        assert result.chisq_yates_p == pytest.approx(yates.pvalue, rel=1e-9)
+
+
+@pytest.mark.parametrize("sizes", [(3, 4), (9, 8), (40, 60), (300, 250)])
+def test_the_rank_sum_test_equals_scipys_mann_whitney_with_ties(sizes) -> None:
+    """W, and both p-values (with and without continuity correction), against
+    scipy.stats.mannwhitneyu(method="asymptotic") on tie-heavy ordinal answers."""
+    rng = np.random.default_rng(sum(sizes))
+    first = rng.choice([0, 1, 2, 3], sizes[0], p=[0.4, 0.3, 0.2, 0.1]).astype(float)
+    second = rng.choice([0, 1, 2, 3], sizes[1], p=[0.3, 0.3, 0.2, 0.2]).astype(float)
+    result = rank_sum_test(first, second)
+    for continuity, ours in ((True, result.p_correct_true), (False, result.p_correct_false)):
+        expected = mannwhitneyu(first, second, use_continuity=continuity,
+                                alternative="two-sided", method="asymptotic")
+        assert result.W == expected.statistic
+        assert ours == pytest.approx(expected.pvalue, rel=1e-9)
+
+
+def test_equal_rank_sums_give_a_p_value_of_one() -> None:
+    """No deviation at all: no continuity correction is applied (R), p = 1 exactly."""
+    result = rank_sum_test(np.array([0.0, 1.0, 2.0]), np.array([2.0, 1.0, 0.0]))
+    assert result.p_correct_true == result.p_correct_false == 1.0
+
+
+def test_holm_and_bh_equal_statsmodels_on_a_family_with_ties() -> None:
+    """R's p.adjust conventions, against statsmodels' "holm" and "fdr_bh"."""
+    raw = {f"item{i}": p for i, p in enumerate([0.01, 0.04, 0.04, 0.2, 0.003, 0.5, 0.04, 0.9])}
+    result = adjust(raw)
+    for method, name in ((result.holm, "holm"), (result.BH, "fdr_bh")):
+        assert list(method.values()) == pytest.approx(
+            multipletests(list(raw.values()), method=name)[1], rel=1e-12)
+    assert z_value() == pytest.approx(norm.ppf(0.975), rel=1e-15)
