@@ -21,7 +21,7 @@ from survey.admin.forms import (
     UploadForm,
     lines,
 )
-from survey.admin.models import DELIVERY_STATES, MAIL_KINDS
+from survey.admin.models import DELIVERY_STATES, MAIL_KINDS, Mailing
 from survey.auth.decorators import role_required
 from survey.mail import TransportError
 from survey.models import Round
@@ -259,11 +259,20 @@ def send(round_id: int, kind: str):
         abort(404)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("admin.round", round_id=round_id))
-    session = db.session()
+    number = request.form.get("number", type=int) if kind == "reminder" else None
     try:
-        number = request.form.get("number", type=int) if kind == "reminder" else None
-        mailing = operations.start_mailing(session, round_, kind, number)
-        result = operations.send_mailing(session, mailing, budget=SEND_BUDGET_SECONDS)
+        mailing = operations.start_mailing(db.session(), round_, kind, number)
+    except operations.OperationError as problem:
+        flash(str(problem.message))
+    else:
+        _send_and_report(mailing)
+    return redirect(url_for("admin.round", round_id=round_id))
+
+
+def _send_and_report(mailing, resend_uncertain: bool = False) -> None:
+    try:
+        result = operations.send_mailing(db.session(), mailing, budget=SEND_BUDGET_SECONDS,
+                                         resend_uncertain=resend_uncertain)
     except operations.OperationError as problem:
         flash(str(problem.message))
     except TransportError as problem:
@@ -277,6 +286,18 @@ def send(round_id: int, kind: str):
         if result.remaining:
             flash(_("%(n)s mails are left. Press the button again to continue.",
                     n=result.remaining))
+
+
+@bp.post("/rounds/<int:round_id>/mailings/<int:mailing_id>/resend")
+@admin_only
+def resend_uncertain(round_id: int, mailing_id: int):
+    """The admin's decision that an uncertain mail may arrive twice rather than not at all."""
+    round_ = _round(round_id)
+    mailing = db.session().get(Mailing, mailing_id)
+    if mailing is None or mailing.round_id != round_.id:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        _send_and_report(mailing, resend_uncertain=True)
     return redirect(url_for("admin.round", round_id=round_id))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -218,3 +219,21 @@ def test_a_double_click_or_a_rerun_never_reminds_everyone_twice(
                                  "--number", "2"])
     assert second.exit_code == 0, second.output
     assert len(recorder.messages) == 6
+
+
+def test_the_admin_decides_on_the_page_to_resend_uncertain_mails(
+    app, admin_client, db_session, open_round, with_recipients, smtp_server
+):
+    with_recipients(2)
+    recorder, url = smtp_server("plain", drop_in_data_after=1)
+    app.config["MAIL_URL"] = url
+    page = f"/admin/rounds/{open_round.id}"
+    admin_client.submit(f"{page}/send/invitation", {}, form_page=page)
+    assert len(recorder.messages) == 1
+    recorder.drop_in_data_after = None
+    shown = admin_client.get(page).text
+    assert "Skicka om de osäkra breven" in shown
+    action = re.search(r'action="([^"]+/resend)"', shown)[1]
+    admin_client.submit(action, {}, form_page=page)
+    assert len(recorder.messages) == 2
+    assert "Skicka om de osäkra breven" not in admin_client.get(page).text
