@@ -34,6 +34,7 @@ from survey.admin.models import Delivery, Mailing, MailTemplate, MailTotal
 from survey.mail import (
     OutboxTransport,
     PermanentFailure,
+    SMTPTransport,
     TemporaryFailure,
     TransportError,
     UncertainDelivery,
@@ -271,6 +272,10 @@ def _flush_pool(db: Session, round_: Round) -> None:
     from survey.respondent import operations as respondent
 
     respondent.flush_pool(db, round_.id, force=True)
+
+
+def _loopback(host: str | None) -> bool:
+    return host in (None, "", "localhost", "::1") or host.startswith("127.")
 
 
 def _answered_meanwhile(db: Session, invitation: Invitation) -> bool:
@@ -545,6 +550,15 @@ def send_mailing(
             "Mail would be written to an outbox folder, where whoever reads it can open every "
             "respondent's link. Set PAVERKAN_MAIL_URL to your mail server (smtp://…), or to "
             "outbox:///folder on a test installation."))
+    base = current_app.config["BASE_URL"]
+    if isinstance(transport, SMTPTransport) and _loopback(urlsplit(base).hostname) and not (
+        _loopback(transport.host)
+    ):
+        # A forgotten PAVERKAN_BASE_URL would waste a whole send-out on dead links.
+        raise OperationError(_l(
+            "The links in the mails would lead to this computer (%(base)s). Set "
+            "PAVERKAN_BASE_URL to the address respondents use, e.g. https://enkat.kommun.se.",
+            base=base))
     template = mail_texts(db, round_, mailing.kind)
     texts = mailtext.Texts(template.subject_sv, template.subject_en,
                            template.body_sv, template.body_en)

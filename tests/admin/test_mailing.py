@@ -237,3 +237,15 @@ def test_the_admin_decides_on_the_page_to_resend_uncertain_mails(
     admin_client.submit(action, {}, form_page=page)
     assert len(recorder.messages) == 2
     assert "Skicka om de osäkra breven" not in admin_client.get(page).text
+
+
+def test_mail_to_a_real_relay_with_links_to_this_computer_is_refused(
+    app, db_session, open_round, with_recipients
+):
+    """A forgotten PAVERKAN_BASE_URL would send a whole round dead links."""
+    with_recipients(1)
+    app.config["MAIL_URL"] = "smtp://utskick:hemligt@smtp.kommun.example:587"
+    with app.test_request_context():
+        mailing = operations.start_mailing(db_session, open_round, "invitation")
+        with pytest.raises(operations.OperationError, match="PAVERKAN_BASE_URL"):
+            operations.send_mailing(db_session, mailing)
