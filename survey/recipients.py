@@ -150,12 +150,6 @@ class Report:
     def ok(self) -> bool:
         return not self.problems and bool(self.recipients)
 
-    @property
-    def data_rows(self) -> int:
-        return len(self.recipients) + len({p.row for p in self.problems})
-
-    def problem_counts(self) -> dict[str, int]:
-        return dict(Counter(p.code for p in self.problems))
 
 
 def _fold(text: str) -> str:

@@ -18,7 +18,3 @@ class PasswordForm(FlaskForm):
                         validators=[DataRequired(), Length(max=1000)])
     repeat = PasswordField(_l("New password again"),
                            validators=[DataRequired(), EqualTo("new", _l("The passwords differ."))])
-
-
-class LogoutForm(FlaskForm):
-    pass
