@@ -14,7 +14,8 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 @click.command(help="Compute every statistic of a round from tidy CSV files and write JSON.")
 @click.option("--responses", type=_FILE, required=True,
-              help="One row per response: municipality, group, gender, age_band, variables.")
+              help="One row per response: municipality, group, gender, age_band, variables "
+                   "(with --questionnaire, gender and age_band may come from E1 and E2).")
 @click.option("--invited", type=_FILE, required=True,
               help="Invited counts: municipality, group, invited.")
 @click.option("--questionnaire", "definition", type=_FILE, default=None,
