@@ -4,10 +4,13 @@ No web, no database: :mod:`survey` loads responses into the table, :mod:`exports
 the results. Modules, in the order a report uses them:
 
 - :mod:`analysis.data` — the tidy table (:class:`~analysis.data.SurveyData`) from CSV or
-  through the questionnaire; not asked vs missing.
+  through the questionnaire; not asked vs missing; gender and age band from the
+  background questions.
 - :mod:`analysis.proportions` — shares with Wilson intervals.
-- :mod:`analysis.comparison` — differences (Newcombe, Fisher, Pearson) and CMH.
-- :mod:`analysis.logistic` — ``item ~ municipality + group + gender`` with separation checks.
+- :mod:`analysis.comparison` — differences (Newcombe, Fisher with the conditional odds
+  ratio, Pearson), CMH, and the Pearson test across any number of municipalities.
+- :mod:`analysis.logistic` — ``item ~ municipality + group + gender`` by IRLS as R's
+  ``glm.fit``, with separation checks.
 - :mod:`analysis.multiplicity` — Holm, Benjamini-Hochberg, Bonferroni.
 - :mod:`analysis.ordinal` — distributions and the Wilcoxon-Mann-Whitney test.
 - :mod:`analysis.weights` — response rates, post-stratification weights, weighted shares.
@@ -16,4 +19,8 @@ the results. Modules, in the order a report uses them:
 - :mod:`analysis.report` — everything as JSON-ready data (``paverkan stats``).
 
 Every figure is checked against independent R computations in ``../shared/reference``.
+The package needs numpy, pandas and scipy's special functions, linear algebra and solvers;
+the few tests it would take from scipy.stats or statsmodels are written out as R computes
+them, because importing those costs a fresh ``paverkan stats`` more than all its
+arithmetic (bench/stats.py); the tests check them against both libraries.
 """
