@@ -235,10 +235,11 @@ class Questionnaire:
     def derive(self, answers: Answers) -> dict[str, int | None]:
         """Derived indicators for one respondent, as the statistics and exports compute them."""
         values: dict[str, int | None] = {}
+        index = self._variable_index  # built once: it walks every question
         substantive = {
             name
             for name, value in answers.items()
-            if name in self._variable_index and _is_substantive(self._variable_index[name], value)
+            if name in index and _is_substantive(index[name], value)
         }
         for d in self.derived:
             scope = {**answers, **{k: v for k, v in values.items() if v is not None}}
