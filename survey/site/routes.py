@@ -7,3 +7,9 @@ from survey.site import bp
 def accessibility():
     """The tillgänglighetsredogörelse the Swedish accessibility law asks of public services."""
     return render_template("site/accessibility.html")
+
+
+@bp.get("/")
+def home():
+    """Whoever types the bare address learns where to go instead of meeting a 404."""
+    return render_template("site/home.html")

@@ -188,7 +188,7 @@ def test_every_respondent_page_passes_axe_and_nothing_is_logged(live, browser, c
     assert "Tack, ditt svar är redan inskickat" in browser.page_source
     problems += axe_violations(browser)
 
-    for path in ("/s/" + "x" * 43, "/tillganglighet", "/ingen-sida"):
+    for path in ("/", "/s/" + "x" * 43, "/tillganglighet", "/ingen-sida"):
         browser.get(base + path)
         problems += axe_violations(browser)
 

@@ -113,3 +113,10 @@ def test_schema_refuses_invalid_states(db_session):
     round_.state = "paused"
     with pytest.raises(IntegrityError):
         db_session.flush()
+
+
+def test_the_bare_address_tells_respondents_to_use_their_link(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Öppna den personliga länken i mejlet" in page.text
+    assert 'href="/login"' in page.text
