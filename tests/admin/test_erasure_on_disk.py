@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import text
 
 from survey import db, migrate
 from survey.admin import operations
 from tests.admin.conftest import recipient_csv
-from tests.conftest import POSTGRES_URL, make_test_app, require
+from tests.conftest import make_test_app, postgres_database, require
 
 
 def _round_with_recipients(session, n: int):
@@ -49,13 +48,7 @@ def test_the_sqlite_files_hold_no_address_after_closing(tmp_path):
 def test_postgresql_rewrites_the_erased_tables_when_a_round_closes(request, tmp_path):
     """Dead row versions keep the old values on disk until the table is rewritten."""
     require(request.config, "postgres")
-    server = make_url(POSTGRES_URL)
-    name = f"paverkan_erasure_{secrets.token_hex(4)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        url = server.set(database=name).render_as_string(hide_password=False)
+    with postgres_database("paverkan_erasure") as url:
         app = make_test_app(url, tmp_path / "instance")
         migrate.upgrade(db.database(app).engine)
         with app.app_context():
@@ -67,7 +60,3 @@ def test_postgresql_rewrites_the_erased_tables_when_a_round_closes(request, tmp_
             operations.close_round(session, round_)
             assert session.execute(text(node)).scalar() != before, "the table was rewritten"
         db.database(app).engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()

@@ -5,11 +5,10 @@ the outbox, and wants to know who answered what."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, select, text
+from sqlalchemy import create_engine, select, text
 
 from survey import db, migrate, tokens
 from survey.admin import operations
@@ -18,7 +17,7 @@ from survey.config import Config
 from survey.mail import TransportError, transport_from_url
 from survey.models import Invitation
 from survey.respondent.operations import save_draft, submit
-from tests.conftest import POSTGRES_URL, InvitationFactory, make_test_app, require
+from tests.conftest import InvitationFactory, make_test_app, postgres_database, require
 
 TODAY = dt.date.today()
 
@@ -134,31 +133,23 @@ def own_database(request, tmp_path):
         yield f"sqlite:///{folder / 'paverkan.sqlite3'}", lambda: sorted(folder.iterdir())
         return
     require(request.config, "postgres")
-    server = make_url(POSTGRES_URL)
-    name = f"paverkan_disk_{secrets.token_hex(6)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = server.set(database=name).render_as_string(hide_password=False)
-    probe = create_engine(url, isolation_level="AUTOCOMMIT")
+    with postgres_database("paverkan_disk") as url:
+        probe = create_engine(url, isolation_level="AUTOCOMMIT")
 
-    def files() -> list[Path]:
-        with probe.connect() as connection:
-            connection.exec_driver_sql("CHECKPOINT")  # what is in memory reaches the files
-            data = Path(connection.exec_driver_sql("SHOW data_directory").scalar())
-            oid = connection.exec_driver_sql(
-                "SELECT oid FROM pg_database WHERE datname = current_database()").scalar()
-        folder = data / "base" / str(oid)
-        try:
-            return sorted(p for p in folder.iterdir() if p.is_file())
-        except PermissionError:
-            pytest.skip(f"cannot read PostgreSQL's data directory {data} (CI runs as root)")
+        def files() -> list[Path]:
+            with probe.connect() as connection:
+                connection.exec_driver_sql("CHECKPOINT")  # what is in memory reaches the files
+                data = Path(connection.exec_driver_sql("SHOW data_directory").scalar())
+                oid = connection.exec_driver_sql(
+                    "SELECT oid FROM pg_database WHERE datname = current_database()").scalar()
+            folder = data / "base" / str(oid)
+            try:
+                return sorted(p for p in folder.iterdir() if p.is_file())
+            except PermissionError:
+                pytest.skip(f"cannot read PostgreSQL's data directory {data} (CI runs as root)")
 
-    yield url, files
-    probe.dispose()
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
+        yield url, files
+        probe.dispose()
 
 
 def test_closing_leaves_no_address_or_token_hash_in_the_database_files(own_database, tmp_path):
