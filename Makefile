@@ -27,4 +27,5 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/stats.py
+	$(PY) bench/import.py
