@@ -37,6 +37,7 @@ def test_a_researcher_running_stats_loads_neither_scipy_stats_nor_the_admin_page
     assert "scipy.stats" not in loaded
     assert not {"survey.admin", "survey.commands.mail", "survey.commands.db",
                 "survey.commands.round", "survey.commands.recipients"} & loaded
+    assert not {"survey.app", "sqlalchemy", "alembic"} & loaded, "no web app or database"
 
 
 def test_an_administrator_checking_a_questionnaire_does_not_load_the_statistics() -> None:
