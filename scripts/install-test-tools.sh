@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond PyPI: Debian's Chromium and ChromeDriver for the
-# browser tests and axe-core from the npm registry. Idempotent; quiet when all is present.
+# browser tests, npm (Debian's package) and, through it, axe-core from the npm registry.
+# Idempotent; quiet when all is present. Without root the missing parts are named and the
+# tests that need them are skipped (CI, which requires them, then fails).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+command -v npm >/dev/null || missing+=(npm)
+
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "Installing chromium and chromium-driver (Debian packages)..."
+    echo "Installing Debian packages: ${missing[*]} ..."
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "NOTE: chromium/chromedriver missing and not root: browser tests will be skipped." >&2
+    echo "NOTE: missing ${missing[*]} (install with: sudo apt-get install ${missing[*]});" \
+         "the browser and accessibility tests will be skipped." >&2
   fi
 fi
 
-if [ ! -f node_modules/axe-core/axe.min.js ]; then
-  if command -v npm >/dev/null; then
-    npm ci --no-audit --no-fund --silent
-  else
-    echo "NOTE: npm missing: accessibility tests will be skipped." >&2
-  fi
+if [ ! -f node_modules/axe-core/axe.min.js ] && command -v npm >/dev/null; then
+  npm ci --no-audit --no-fund --silent
 fi
