@@ -87,9 +87,38 @@ class Node:
 
 
 def load(path: str | Path) -> Questionnaire:
-    """Read and validate a definition file; raise :class:`DefinitionError` listing all problems."""
+    """Read and validate a definition file; raise :class:`DefinitionError` listing all problems.
+
+    A file that cannot be read or is not UTF-8 text (a binary, a Latin-1 export from a word
+    processor) is a located problem like any other, so every command that takes a definition
+    prints a message instead of a traceback.
+    """
     path = Path(path)
-    return loads(path.read_text(encoding="utf-8"), filename=str(path))
+    return loads(_read_text(path), filename=str(path))
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, or :class:`DefinitionError` saying why it cannot be used.
+
+    An undecodable byte is reported at its line and column (counted in bytes), so a stray
+    Latin-1 "ä" in an otherwise good file can be found and fixed.
+    """
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise DefinitionError([Problem(str(path), 0, 0, "cannot read: is a directory")]) from None
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise DefinitionError([Problem(str(path), 0, 0, f"cannot read: {reason}")]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[:error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        message = (f"not a UTF-8 text file (byte 0x{data[error.start]:02x} cannot be decoded); "
+                   "save the definition as UTF-8")
+        raise DefinitionError([Problem(str(path), line, column, message)]) from None
 
 
 def loads(text: str, filename: str = "<string>") -> Questionnaire:

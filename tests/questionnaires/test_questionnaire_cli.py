@@ -86,3 +86,49 @@ def test_the_installed_paverkan_command_checks_the_default_instrument():
     )
     assert result.returncode == 0, result.stderr
     assert questionnaires.load(DEFAULT).fingerprint in result.stdout
+
+
+def latin1_copy(tmp_path):
+    """The minimal definition saved by an editor in Latin-1, with where its first non-ASCII
+    letter (the "ä" of "Liten enkät") is."""
+    text = MINIMAL.read_text(encoding="utf-8")
+    first = next(i for i, char in enumerate(text) if not char.isascii())
+    line = text.count("\n", 0, first) + 1
+    column = first - (text.rfind("\n", 0, first) + 1) + 1
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(text.encode("latin-1"))
+    return path, line, column
+
+
+def test_a_definition_saved_as_latin1_is_located_not_a_traceback(tmp_path):
+    """Every command that reads a definition names the file, line and column of the bad
+    byte and exits 1."""
+    path, line, column = latin1_copy(tmp_path)
+    for args in (("check", path), ("fingerprint", path), ("diff", MINIMAL, path),
+                 ("codebook", path)):
+        result = run(*args)
+        assert result.exit_code == 1, (args, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert f"{path}:{line}:{column}: not a UTF-8 text file (byte 0xe4" in result.output
+
+
+def test_a_program_given_by_mistake_is_refused_as_not_text():
+    """`paverkan questionnaire check /bin/ls`: a binary is not a definition."""
+    binary = Path(sys.executable).resolve()
+    result = run("check", binary)
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{binary}:" in result.output and "not a UTF-8 text file" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_loading_a_directory_or_a_vanished_file_is_a_definition_error(tmp_path):
+    """The library call behind `round create --definition` reports unreadable paths too."""
+    for path, reason in ((tmp_path, "is a directory"),
+                         (tmp_path / "gone.yaml", "No such file or directory")):
+        try:
+            questionnaires.load(path)
+        except questionnaires.DefinitionError as error:
+            assert str(error) == f"{path}:0:0: cannot read: {reason}"
+        else:
+            raise AssertionError(f"{path} loaded")
