@@ -94,7 +94,7 @@ class Invitation(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=random_id)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
-    #: erased (NULL) when the round closes; the stratum stays for response rates and weights.
+    #: erased with the whole row when the round closes (counts per stratum stay).
     email: Mapped[str | None] = mapped_column(String(320))
     municipality: Mapped[str] = mapped_column(String(100))
     group: Mapped[str] = mapped_column(String(100))

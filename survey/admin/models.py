@@ -103,3 +103,22 @@ class MailTotal(Base):
     unit: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(10))
     count: Mapped[int] = mapped_column(Integer)
+
+
+class StratumCount(Base):
+    """What a closed round keeps of its invitations: how many per stratum (and unit) ended in
+    each state. The close flushes the last, smaller-than-K pools of each stratum; with the
+    invitation rows still there, a backup diff would pair those few responses with the few
+    invitations that flipped. So closing deletes the rows and keeps these counts for the
+    dashboard and the weights."""
+
+    __tablename__ = "stratum_counts"
+    __table_args__ = (CheckConstraint("count >= 0", name="stratum_count_count"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    municipality: Mapped[str] = mapped_column(String(100))
+    group: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(Integer)

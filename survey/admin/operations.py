@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 import questionnaires
 from survey import tokens
 from survey.admin import mailtext
-from survey.admin.models import Delivery, Mailing, MailTemplate, MailTotal
+from survey.admin.models import Delivery, Mailing, MailTemplate, MailTotal, StratumCount
 from survey.mail import (
     OutboxTransport,
     PermanentFailure,
@@ -148,14 +148,17 @@ def close_round(db: Session, round_: Round) -> None:
     e-mail addresses, token hashes, drafts, the link salt (so links cannot be re-derived) and
     the round's outbox files are erased. Counts per stratum stay for rates and weights.
 
-    Per-person mail history goes too: reminders reached only those who had not answered, so
-    a delivery row or mail counter per invitation says who answered before which reminder.
-    Deliveries become counts per mailing and stratum (`MailTotal`). Every response and every
-    invitation of the round is rewritten in one statement each, so on PostgreSQL they all
-    carry this transaction's xmin instead of the flush or send that wrote them."""
+    The pools of every stratum empty here, however small: a diff of backups around the close
+    would pair those few responses with the few invitations they flip. So the invitations
+    go, in the same transaction: they become counts per stratum, unit and state
+    (`StratumCount`). Per-person mail history goes too: reminders reached only those who
+    had not answered, so a delivery row says who answered before which reminder. Deliveries
+    become counts per mailing and stratum (`MailTotal`). Every response of the round is
+    rewritten in one statement, so on PostgreSQL they all carry this transaction's xmin
+    instead of the flush that wrote them."""
     if round_.state == "closed":
         raise OperationError(_l("The round is already closed."))
-    _flush_pool(db, round_)
+    _move_pool(db, round_)
     mailings = select(Mailing.id).where(Mailing.round_id == round_.id)
     final_state = case((Delivery.state.in_(("pending", "sending", "failed")), "failed"),
                        else_=Delivery.state)
@@ -170,11 +173,13 @@ def close_round(db: Session, round_: Round) -> None:
     db.execute(insert(MailTotal).from_select(
         ["mailing_id", "municipality", "group", "unit", "state", "count"], totals))
     db.execute(delete(Delivery).where(Delivery.mailing_id.in_(mailings)))
-    db.execute(
-        update(Invitation)
+    stratum = (Invitation.municipality, Invitation.group, Invitation.unit, Invitation.state)
+    db.execute(insert(StratumCount).from_select(
+        ["round_id", "municipality", "group", "unit", "state", "count"],
+        select(Invitation.round_id, *stratum, func.count())
         .where(Invitation.round_id == round_.id)
-        .values(email=None, token_hash=None, last_mail_error=None, mails_sent=0)
-    )
+        .group_by(Invitation.round_id, *stratum)))
+    db.execute(delete(Invitation).where(Invitation.round_id == round_.id))
     db.execute(update(Response).where(Response.round_id == round_.id)
                .values(round_id=Response.round_id))
     db.execute(delete(Draft).where(Draft.round_id == round_.id))
@@ -268,10 +273,10 @@ def _outbox_key(round_: Round) -> str:
     return f"round-{round_.id}"
 
 
-def _flush_pool(db: Session, round_: Round) -> None:
+def _move_pool(db: Session, round_: Round) -> None:
     from survey.respondent import operations as respondent
 
-    respondent.flush_pool(db, round_.id, force=True)
+    respondent.move_pool(db, round_.id, force=True)
 
 
 def _loopback(host: str | None) -> bool:
@@ -737,7 +742,10 @@ class StratumRates:
 
 
 def response_rates(db: Session, round_: Round, by_unit: bool = False) -> list[StratumRates]:
-    """Counts per stratum (municipality x group, and unit when asked): never a person."""
+    """Counts per stratum (municipality x group, and unit when asked): never a person.
+
+    An open round counts its invitations; a submission counts only once its stratum's pool
+    has flushed. A closed round has no invitations left, only the counts its close kept."""
     unit_column = Invitation.unit if by_unit else None
     keys = [Invitation.municipality, Invitation.group] + ([unit_column] if by_unit else [])
     strata: dict[tuple, StratumRates] = {}
@@ -747,10 +755,18 @@ def response_rates(db: Session, round_: Round, by_unit: bool = False) -> list[St
             strata[key] = StratumRates(key[0], key[1], key[2] if by_unit else None)
         return strata[key]
 
-    for *key, state, count in db.execute(
+    kept = [StratumCount.municipality, StratumCount.group] + (
+        [StratumCount.unit] if by_unit else [])
+    invitations = (
         select(*keys, Invitation.state, func.count()).where(Invitation.round_id == round_.id)
         .group_by(*keys, Invitation.state)
-    ):
+        .union_all(
+            select(*kept, StratumCount.state, func.sum(StratumCount.count))
+            .where(StratumCount.round_id == round_.id)
+            .group_by(*kept, StratumCount.state)
+        )
+    )
+    for *key, state, count in db.execute(invitations):
         row = stratum(tuple(key))
         row.invited += count
         if state in ("responded", "declined", "bounced"):

@@ -4,7 +4,8 @@ Anonymity is kept here (docs/anonymity.md): nothing in a respondent's path write
 invitation row. A submit only inserts a pooled submission (and deletes the draft, which is
 keyed by the token, not the invitation). A flush later turns a whole pool into responses in
 shuffled order and marks the same number of invitations responded, in one transaction, so
-no backup, transaction id or row order pairs one invitation with one response.
+no backup, transaction id or row order pairs one invitation with one response. Pools are
+per stratum, since a response carries its stratum.
 """
 
 from __future__ import annotations
@@ -137,20 +138,42 @@ def submit(db: Session, token: str, today: dt.date | None = None) -> bool:
 
 
 def flush_pool(db: Session, round_id: int, force: bool = False) -> int:
-    """Turn the round's pooled submissions into responses, all at once; returns how many.
+    """Turn pooled submissions into responses in one transaction (:func:`move_pool`) and
+    commit it; returns how many."""
+    moved = move_pool(db, round_id, force)
+    if moved:
+        db.commit()
+    else:
+        db.rollback()
+    return moved
 
-    Runs when the pool holds ``POOL_SIZE`` entries, or with ``force`` (round close, before
-    reminders). One transaction inserts the responses in random order with fresh random
-    ids, marks exactly the matching invitations responded and empties the pool.
+
+def move_pool(db: Session, round_id: int, force: bool = False) -> int:
+    """Turn pooled submissions into responses, a whole stratum at a time; returns how many.
+
+    A response carries its stratum (municipality, group, unit), so a batch is only as good
+    as its smallest stratum: one Norrköping elected official among seven Linköping staff
+    would be paired by any backup diff. A stratum's submissions therefore wait until that
+    stratum holds ``POOL_SIZE`` of them; ``force`` (the round's close) takes every stratum.
+    Inserts the chosen responses in random order with fresh random ids, marks exactly their
+    invitations responded and deletes their pool entries, without committing: the close
+    commits this together with deleting the invitations, so no moment shows the last few
+    flipped.
     """
     round_ = db.scalar(select(Round).where(Round.id == round_id).with_for_update())
     pool = list(db.scalars(select(PooledSubmission).where(PooledSubmission.round_id == round_id)))
-    if not pool or (not force and len(pool) < current_app.config["POOL_SIZE"]):
-        db.rollback()
-        return 0
-    random.SystemRandom().shuffle(pool)
+    strata: dict[tuple, list[tuple[PooledSubmission, dict]]] = {}
     for entry in pool:
         content = tokens.open_pool_content(round_, entry.sealed_content, entry.marker)
+        key = (content["municipality"], content["group"], content["unit"])
+        strata.setdefault(key, []).append((entry, content))
+    size = current_app.config["POOL_SIZE"]
+    ready = [pair for entries in strata.values() if force or len(entries) >= size
+             for pair in entries]
+    if not ready:
+        return 0
+    random.SystemRandom().shuffle(ready)
+    for entry, content in ready:
         db.add(
             Response(
                 round_id=round_id,
@@ -163,13 +186,12 @@ def flush_pool(db: Session, round_id: int, force: bool = False) -> int:
         )
     db.flush()
     responded = sorted(
-        tokens.unseal_invitation(round_, e.sealed_invitation, e.marker) for e in pool
+        tokens.unseal_invitation(round_, e.sealed_invitation, e.marker) for e, _ in ready
     )
     db.execute(update(Invitation).where(Invitation.id.in_(responded)).values(state="responded"))
     # Only the entries read above: a submit may have joined the pool meanwhile.
-    db.execute(delete(PooledSubmission).where(PooledSubmission.id.in_([e.id for e in pool])))
-    db.commit()
-    return len(pool)
+    db.execute(delete(PooledSubmission).where(PooledSubmission.id.in_([e.id for e, _ in ready])))
+    return len(ready)
 
 
 def pooled_invitation_ids(db: Session, round_: Round) -> set[str]:
