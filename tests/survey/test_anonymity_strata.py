@@ -9,13 +9,23 @@ response counts the invitations of its stratum that could have written it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 
-from sqlalchemy import text
+import pytest
+from sqlalchemy import select, text
 
+from survey import db, migrate, tokens
 from survey.admin import operations as admin
+from survey.models import Invitation
 from survey.respondent import operations
-from tests.conftest import InvitationFactory, RoundFactory
+from tests.conftest import (
+    InvitationFactory,
+    RoundFactory,
+    make_test_app,
+    postgres_database,
+    require,
+)
 from tests.survey.test_anonymity import POOL, submit_directly
 
 
@@ -126,3 +136,55 @@ def test_closing_keeps_counts_per_stratum_and_no_invitation(app, db_session):
     assert [(r.unit, r.invited) for r in before] == [(r.unit, r.invited) for r in after]
     whole = admin.response_rates(db_session, round_)
     assert [(r.invited, r.responded) for r in whole] == [(10, 4)]
+
+
+@pytest.mark.postgres
+def test_committed_flushes_give_postgres_xmin_no_pair_smaller_than_the_pool(request, tmp_path):
+    """Real transactions, not savepoints of one rolled-back test transaction: every submit
+    and every flush commits on a database of its own. The attacker reads ``xmin`` (the
+    transaction that wrote each row) and, for every response, counts the invitations of its
+    stratum that the same transaction marked responded: never fewer than K. After the close
+    the responses share one xmin and no invitation is left to compare."""
+    require(request.config, "postgres")
+    with postgres_database("paverkan_xmin") as url:
+        # Other test sessions on the server may hold old snapshots; the close's scrub is
+        # tested elsewhere and need not wait for them here.
+        app = make_test_app(url, tmp_path / "instance", SCRUB_WAIT_SECONDS=0)
+        engine = db.database(app).engine
+        migrate.upgrade(engine)
+        rows = [f"n{i}@example.se;Norrköping;förtroendevald;" for i in range(POOL + 1)]
+        rows += [f"l{i}@example.se;Linköping;medarbetare;" for i in range(3 * POOL)]
+        listing = ("\r\n".join(["E-post;Kommun;Grupp;Enhet", *rows]) + "\r\n").encode("cp1252")
+        with app.app_context():
+            session = db.session()
+            round_ = admin.create_round(
+                session, title="Omgång", reference_year=2025, opens_on=dt.date.today(),
+                closes_on=dt.date.today(), municipalities=["Linköping", "Norrköping"],
+                groups=["förtroendevald", "medarbetare"])
+            admin.open_round(session, round_)
+            admin.import_recipients(session, round_,
+                                    admin.preview_import(session, round_, listing, "lista.csv"))
+            people = {i.email.split("@")[0]: i for i in session.scalars(select(Invitation))}
+            order = ["l0", "n0", "l1", "l2", "l3", "n1", "l4", "l5", "l6", "l7"]
+            for name in order:
+                token = tokens.token_for(people[name])
+                operations.save_draft(session, token, round_.id, {"a4": 1}, "review")
+                assert operations.submit(session, token)
+
+            with engine.connect() as attacker:
+                responses = attacker.execute(text(
+                    'SELECT xmin::text, municipality, "group", unit FROM responses')).all()
+                flipped = Counter(attacker.execute(text(
+                    'SELECT xmin::text, municipality, "group", unit FROM invitations '
+                    "WHERE state = 'responded'")).all())
+            candidates = {tuple(r): flipped[tuple(r)] for r in responses}
+            assert min(candidates.values()) >= POOL, candidates
+            assert len(responses) == 2 * POOL, "two Linköping batches flushed, no more"
+
+            admin.close_round(session, round_)
+            with engine.connect() as attacker:
+                xmins = attacker.execute(text("SELECT DISTINCT xmin::text FROM responses"))
+                assert len(xmins.all()) == 1
+                assert attacker.execute(text("SELECT count(*) FROM invitations")).scalar() == 0
+                assert attacker.execute(text("SELECT count(*) FROM responses")).scalar() == 10
+        engine.dispose()
