@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from survey.forms import has_control_characters, max_length, visible
+from survey.models import Invitation
+
 #: Largest upload we accept; a county list of 50,000 rows is about 3 MB.
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 #: An .xlsx is a zip; refuse to inflate more than this (a zip bomb expands to gigabytes).
@@ -31,6 +34,8 @@ MAX_XLSX_UNCOMPRESSED = 256 * 1024 * 1024
 #: A real worksheet compresses perhaps 10:1; a bomb compresses 1000:1.
 MAX_XLSX_RATIO = 200
 MAX_ROWS = 1_100_000
+#: Municipality and group take the round's spelling; the unit is stored as the file has it.
+MAX_UNIT_LENGTH = max_length(Invitation.unit)
 
 EMAIL = "email"
 MUNICIPALITY = "municipality"
@@ -58,6 +63,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PROBLEM_MESSAGES = {
     "invalid_email": _l("Not a valid e-mail address"),
     "formula_email": _l("The e-mail cell looks like a formula; it was not calculated"),
+    "control_character": _l("A cell holds an invisible control character (shown as [U+…]); "
+                            "correct the cell"),
+    "unit_too_long": _l("The unit name is longer than %(max)s characters",
+                        max=MAX_UNIT_LENGTH),
     "missing_email": _l("E-mail address missing"),
     "missing_municipality": _l("Municipality missing"),
     "missing_group": _l("Group missing"),
@@ -77,6 +86,8 @@ FILE_ERROR_MESSAGES = {
     "bad_xlsx": _l("The Excel file cannot be read. Save it as .xlsx or CSV and try again."),
     "zip_bomb": _l("The Excel file unpacks to an unreasonable amount of data and is not read."),
     "unknown_sheet": _l("There is no sheet %(sheet)s. Sheets in the file: %(sheets)s."),
+    "sheet_for_csv": _l("A CSV file has no sheets: leave the sheet empty (it is for Excel "
+                        "files)."),
     "missing_columns": _l(
         "Columns missing: %(missing)s. The first row must name the columns e-mail, "
         "municipality and group (e.g. E-post, Kommun, Grupp; unit is optional). "
@@ -172,7 +183,8 @@ def _cell_text(value: object) -> str:
 
 
 def is_valid_email(address: str) -> bool:
-    return len(address) <= 254 and _EMAIL_RE.match(address) is not None
+    return (len(address) <= 254 and _EMAIL_RE.match(address) is not None
+            and not has_control_characters(address))
 
 
 def parse(
@@ -204,6 +216,8 @@ def parse(
     sheets: tuple[str, ...] = ()
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
         rows, sheet, sheets = _xlsx_rows(data, sheet)
+    elif sheet is not None:
+        raise RecipientFileError("sheet_for_csv")
     else:
         rows = _csv_rows(data)
     report = _check(rows, municipalities, groups, existing_emails, sheet, sheets)
@@ -382,6 +396,11 @@ def _check(rows, municipalities, groups, existing_emails, sheet, sheets) -> Repo
             continue
         email, municipality, group = row[e_i], row[m_i], row[g_i]
         unit = (row[u_i] or None) if u_i is not None else None
+        hidden = next((c for c in (email, municipality, group, unit or "")
+                       if has_control_characters(c)), None)
+        if hidden is not None:
+            problems.append(Problem(row_number, "control_character", visible(hidden)))
+            continue
         before = len(problems)
         if not email:
             problems.append(Problem(row_number, "missing_email", ""))
@@ -407,6 +426,8 @@ def _check(rows, municipalities, groups, existing_emails, sheet, sheets) -> Repo
             problems.append(Problem(row_number, "missing_group", ""))
         elif canonical_group is None:
             problems.append(Problem(row_number, "unknown_group", group))
+        if unit is not None and len(unit) > MAX_UNIT_LENGTH:
+            problems.append(Problem(row_number, "unit_too_long", unit))
         if len(problems) == before:
             recipients.append(
                 Recipient(row_number, email, canonical_municipality, canonical_group, unit)

@@ -31,6 +31,7 @@ import questionnaires
 from survey import tokens
 from survey.admin import mailtext
 from survey.admin.models import Delivery, Mailing, MailTemplate, MailTotal, StratumCount
+from survey.forms import max_length
 from survey.mail import (
     OutboxTransport,
     PermanentFailure,
@@ -84,6 +85,7 @@ def create_round(
     groups = _distinct(groups)
     if not municipalities or not groups:
         raise OperationError(_l("A round needs at least one municipality and one group."))
+    _check_lengths(title.strip(), municipalities, groups)
     questionnaire = questionnaires.load(definition)
     round_ = Round(
         title=title.strip(),
@@ -104,6 +106,21 @@ def create_round(
         db.add(MailTemplate(round_id=round_.id, kind=kind, **texts))
     db.commit()
     return round_
+
+
+def _check_lengths(title: str, municipalities: list[str], groups: list[str]) -> None:
+    """Names must fit their columns. SQLite stores any length; PostgreSQL refuses, and a
+    municipality or group name reaches a column only at the first import, weeks later."""
+    if len(title) > (limit := max_length(Round.title)):
+        raise OperationError(_l("The title is longer than %(max)s characters.", max=limit))
+    for name in municipalities:
+        if len(name) > (limit := max_length(Invitation.municipality)):
+            raise OperationError(_l("The municipality name %(name)s is longer than %(max)s "
+                                    "characters.", name=name, max=limit))
+    for name in groups:
+        if len(name) > (limit := max_length(Invitation.group)):
+            raise OperationError(_l("The group name %(name)s is longer than %(max)s "
+                                    "characters.", name=name, max=limit))
 
 
 def _distinct(values: list[str]) -> list[str]:

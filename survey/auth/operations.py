@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from survey.admin.operations import OperationError
 from survey.models import ROLES, User
+from survey.recipients import is_valid_email
 
 HASHER = PasswordHasher()
 #: After this many wrong passwords in a row the account waits LOCK_TIME before trying again.
@@ -43,13 +44,17 @@ def find_user(db: Session, email: str) -> User | None:
 
 
 def add_user(db: Session, email: str, role: str, password: str) -> User:
-    """A new staff account; the address is its login name."""
+    """A new staff account; the address is its login name, so it must be one (a typo found
+    at the first login is a locked-out colleague)."""
+    email = email.strip()
+    if not is_valid_email(email):
+        raise OperationError(_l("%(address)s is not an e-mail address.", address=email))
     if role not in ROLES:
         raise OperationError(_l("Unknown role."))
     if find_user(db, email) is not None:
         raise OperationError(_l("There is already an account for this address."))
     _check_password_rules(password)
-    user = User(email=email.strip(), role=role, password_hash=HASHER.hash(password),
+    user = User(email=email, role=role, password_hash=HASHER.hash(password),
                 active=True, failed_logins=0)
     db.add(user)
     db.commit()

@@ -1,0 +1,51 @@
+"""What every staff form and recipient file is checked for before anything reaches the database.
+
+PostgreSQL refuses a NUL character in any text column and SQLite stores it, so without this a
+pasted NUL passes every test on SQLite and ends in a 500 on PostgreSQL. Other control
+characters are refused too: they are invisible on the page, so a title or a unit that holds
+one looks like, but is not, the name the admin typed. Line breaks and tabs are text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import InstrumentedAttribute
+from wtforms.validators import ValidationError
+
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+CONTROL_MESSAGE = _l("The text contains an invisible control character. Type it again "
+                     "instead of pasting it.")
+
+
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROLS for c in text)
+
+
+def visible(text: str) -> str:
+    """The text with each control character shown as [U+0000], so the admin sees where."""
+    return "".join(f"[U+{ord(c):04X}]" if has_control_characters(c) else c for c in text)
+
+
+def max_length(column: InstrumentedAttribute) -> int:
+    """The length of a varchar column, so checks follow the schema instead of repeating it."""
+    return column.type.length
+
+
+def _no_control_characters(_form, field) -> None:
+    if has_control_characters(field.data):
+        raise ValidationError(str(CONTROL_MESSAGE))
+
+
+class StaffForm(FlaskForm):
+    """Base of every staff form: each text field is also checked for control characters, so
+    a new field cannot forget it."""
+
+    def validate(self, extra_validators=None) -> bool:
+        extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
+        for name, field in self._fields.items():
+            if isinstance(field.data, str):
+                extra.setdefault(name, []).append(_no_control_characters)
+        return super().validate(extra)
