@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 
 from survey import db, migrate, tokens
 from survey.admin import operations as admin
+from survey.auth import operations as auth
 from survey.models import Invitation
 from survey.respondent import operations
 from tests.conftest import (
@@ -93,9 +94,10 @@ def test_no_backup_diff_pairs_a_response_with_fewer_than_pool_size_people(app, d
                         ("Linköping", "medarbetare", None): 5}, "every answer arrived"
 
 
-def test_a_stratum_flushes_once_it_holds_pool_size_submissions(app, db_session):
+def test_a_stratum_flushes_once_it_holds_pool_size_submissions(app, client, db_session):
     """Submissions of a stratum wait until K of that stratum have arrived, whatever the
-    others do; the dashboard shows them as answered from then on."""
+    others do; the dashboard shows them as answered from then on, and says why its counts
+    lag."""
     round_ = RoundFactory()
     elected = [InvitationFactory(round=round_, municipality="Norrköping",
                                  group="förtroendevald") for _ in range(POOL)]
@@ -107,6 +109,11 @@ def test_a_stratum_flushes_once_it_holds_pool_size_submissions(app, db_session):
     assert pooled == {elected[0].id, elected[1].id}
     rates = {r.group: r.responded for r in admin.response_rates(db_session, round_)}
     assert rates == {"förtroendevald": 0, "medarbetare": POOL}
+    auth.add_user(db_session, "admin@kommun.example.se", "admin", "ett långt lösenord")
+    assert client.submit("/login", {"email": "admin@kommun.example.se",
+                                    "password": "ett långt lösenord"}).status_code == 302
+    dashboard = client.get(f"/admin/rounds/{round_.id}").text
+    assert f"Svaren räknas först när {POOL} har kommit in från samma kommun" in dashboard
     submit_directly(app, db_session, elected[2], {"a4": 1})
     rates = {r.group: r.responded for r in admin.response_rates(db_session, round_)}
     assert rates == {"förtroendevald": POOL, "medarbetare": POOL}
