@@ -82,6 +82,7 @@ def _build(data: SurveyData, min_cell: int) -> dict[str, Any]:
             "age_bands": list(data.levels.get(AGE_BAND, ())),
             "items": list(data.binary),
             "ordinal_items": list(data.ordinal),
+            "item_types": _item_types(data),
             "weighted_default_design": DEFAULT_DESIGN,
             "min_cell": min_cell,
         },
@@ -97,6 +98,14 @@ def _build(data: SurveyData, min_cell: int) -> dict[str, Any]:
         "ordinal": {item: _ordinal_item(data, item) for item in data.ordinal},
         "disclosure": disclosure.plan_for_report(data, min_cell),
     }
+
+
+def _item_types(data: SurveyData) -> dict[str, Any]:
+    """Where the item types came from; when inferred from the values, the columns left out
+    and why, so a reader of the JSON can tell a yes/no item that a stray code made ordinal."""
+    if data.inference is None:
+        return {"inferred": False}
+    return {"inferred": True, "not_items": dict(data.inference.not_items)}
 
 
 def _multiplicity(items: Mapping[str, dict], others: Sequence[str]) -> dict[str, Any]:

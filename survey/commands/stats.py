@@ -19,8 +19,9 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--invited", type=_FILE, required=True,
               help="Invited counts: municipality, group, invited.")
 @click.option("--questionnaire", "definition", type=_FILE, default=None,
-              help="The questionnaire YAML; without it 0/1 and small-integer columns are "
-                   "read as binary and ordinal items.")
+              help="The questionnaire YAML; without it columns of 0/1 answers are read as "
+                   "binary items and columns of whole numbers 0-10 as ordinal ones (listed "
+                   "on standard error and in meta.item_types).")
 @click.option("--json", "output", type=click.Path(dir_okay=False, path_type=Path),
               required=True, help="Where to write the figures ('-' for standard output).")
 @click.option("--min-cell", type=click.IntRange(min=1), default=DEFAULT_MIN_CELL,
@@ -40,9 +41,12 @@ def stats(responses: Path, invited: Path, definition: Path | None, output: Path,
             import questionnaires
 
             data = tidy_data.from_questionnaire(frame, counts, questionnaires.load(definition))
+        if data.inference is not None:
+            click.echo(data.inference.note(), err=True)
         figures = report.build(data, min_cell=min_cell)
     except ValueError as error:
-        raise click.ClickException(str(error)) from error
+        # InputError and DefinitionError name the file, row and column themselves.
+        raise click.ClickException(str(error)) from None
     text = json.dumps(figures, ensure_ascii=False, indent=1, allow_nan=False)
     if str(output) == "-":
         click.echo(text)
