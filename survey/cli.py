@@ -41,10 +41,18 @@ class LazyFlaskGroup(FlaskGroup):
 
 
 def create_app():
-    """The application, imported only by commands that run inside it."""
-    from survey.app import create_app as create
+    """The application, imported only by commands that run inside it. A setting it cannot
+    use ends the command with one line naming it (Flask prints NoAppException without a
+    traceback, also for ``--help``)."""
+    from flask.cli import NoAppException
 
-    return create()
+    from survey.app import create_app as create
+    from survey.config import ConfigError
+
+    try:
+        return create()
+    except ConfigError as error:
+        raise NoAppException(str(error)) from None
 
 
 cli = LazyFlaskGroup(create_app=create_app, add_default_commands=True, load_dotenv=False)
