@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 tools:
 	bash scripts/install-test-tools.sh
 
+# `make demo PORT=5001` when 5000 is taken (or set PAVERKAN_DEMO_PORT).
 demo: $(STAMP)
-	$(PY) -m survey.demo
+	$(if $(PORT),PAVERKAN_DEMO_PORT=$(PORT) )$(PY) -m survey.demo
 
 test: $(STAMP) tools
 	$(VENV)/bin/ruff check .

@@ -44,21 +44,23 @@ class Config:
         #: goes to the instance folder's outbox only on a demo or test install, never by default.
         self.MAIL_OUTBOX_ALLOWED = environ.get("PAVERKAN_DEMO") == "1"
         self.SECRET_KEY = environ.get("PAVERKAN_SECRET_KEY") or _instance_secret(instance)
-        self.POOL_SIZE = number(environ, "PAVERKAN_POOL_SIZE", 8, minimum=1)
+        self.POOL_SIZE = numeric_setting(environ, "PAVERKAN_POOL_SIZE", 8, minimum=1)
         #: PostgreSQL: how long closing a round waits for older transactions to end before it
         #: rewrites the erased tables (VACUUM FULL cannot drop rows they might still see).
-        self.SCRUB_WAIT_SECONDS = number(environ, "PAVERKAN_SCRUB_WAIT_SECONDS", 60.0,
-                                         minimum=0, kind=float)
+        self.SCRUB_WAIT_SECONDS = numeric_setting(environ, "PAVERKAN_SCRUB_WAIT_SECONDS", 60.0,
+                                                  minimum=0, kind=float)
         #: Where respondents reach the app: links in mails are built on it (also from the CLI).
         self.BASE_URL = environ.get("PAVERKAN_BASE_URL", "http://127.0.0.1:5000")
         self.MAIL_FROM = environ.get("PAVERKAN_MAIL_FROM", "enkat@localhost")
         #: Staff sessions end after this much inactivity; respondents' do not (see below).
-        self.ADMIN_IDLE_MINUTES = number(environ, "PAVERKAN_ADMIN_IDLE_MINUTES", 30, minimum=1)
+        self.ADMIN_IDLE_MINUTES = numeric_setting(environ, "PAVERKAN_ADMIN_IDLE_MINUTES", 30,
+                                                  minimum=1)
         #: Recipient lists are the one large upload (50,000 rows are about 3 MB).
         self.RECIPIENT_UPLOAD_MAX_BYTES = 16 * 1024 * 1024
         #: A respondent who leaves a page open for days must not lose it: the session slides
         #: forward on every request and the CSRF token has no time limit of its own.
-        self.SESSION_IDLE_DAYS = number(environ, "PAVERKAN_SESSION_IDLE_DAYS", 14, minimum=1)
+        self.SESSION_IDLE_DAYS = numeric_setting(environ, "PAVERKAN_SESSION_IDLE_DAYS", 14,
+                                                 minimum=1)
         self.WTF_CSRF_TIME_LIMIT = None
         self.SESSION_COOKIE_NAME = "paverkan"
         self.SESSION_COOKIE_HTTPONLY = True
@@ -71,7 +73,7 @@ class Config:
         self.LANGUAGES = ("sv", "en")
 
 
-def number(environ, name: str, default, *, minimum, maximum=math.inf, kind=int):
+def numeric_setting(environ, name: str, default, *, minimum, maximum=math.inf, kind=int):
     """The numeric setting `name` (unset or empty: `default`), or `ConfigError`."""
     text = environ.get(name, "").strip()
     if not text:

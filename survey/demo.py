@@ -1,4 +1,5 @@
-"""`make demo`: a fresh demo instance with one open round, served on http://127.0.0.1:5000.
+"""`make demo`: a fresh demo instance with one open round, served on http://127.0.0.1:5000
+(another port: `make demo PORT=5001` or ``PAVERKAN_DEMO_PORT``).
 
 Everything lives in ``instance/demo`` (SQLite file, outbox folder of .eml files, secret) and
 is recreated on every run. The mails are sent with the same operations the admin pages use,
@@ -8,8 +9,10 @@ so the outbox shows exactly what recipients would get.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 import shutil
+import socket
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,10 +20,11 @@ from sqlalchemy import select
 from survey import create_app, db, migrate, tokens
 from survey.admin import operations as admin
 from survey.auth.operations import add_user
+from survey.config import ConfigError, numeric_setting
 from survey.models import Invitation
 from survey.serve import quiet_server
 
-HOST, PORT = "127.0.0.1", 5000
+HOST, DEFAULT_PORT = "127.0.0.1", 5000
 MUNICIPALITIES = ("Linköping", "Norrköping")
 GROUPS = ("förtroendevald", "medarbetare")
 RECIPIENTS = 20
@@ -38,8 +42,9 @@ def recipients_csv() -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def build(instance: Path):
-    """Create the demo instance; returns the app, the admin password and one respondent link."""
+def build(instance: Path, port: int = DEFAULT_PORT):
+    """Create the demo instance; returns the app, the admin password and one respondent link.
+    Links (printed and mailed) point at `port`, where `main` serves the app."""
     shutil.rmtree(instance, ignore_errors=True)
     instance.mkdir(parents=True)
     app = create_app(
@@ -47,7 +52,7 @@ def build(instance: Path):
             "INSTANCE_PATH": str(instance),
             "DATABASE_URL": f"sqlite:///{instance / 'demo.sqlite3'}",
             "MAIL_URL": f"outbox://{instance / 'outbox'}",
-            "BASE_URL": f"http://{HOST}:{PORT}",
+            "BASE_URL": f"http://{HOST}:{port}",
             "SESSION_COOKIE_SECURE": False,
         }
     )
@@ -73,25 +78,57 @@ def build(instance: Path):
         invitation = session.scalars(
             select(Invitation).where(Invitation.round_id == round_.id).order_by(Invitation.email)
         ).first()
-        link = f"http://{HOST}:{PORT}/s/{tokens.token_for(invitation)}"
+        link = f"{app.config['BASE_URL']}/s/{tokens.token_for(invitation)}"
     return app, password, link
 
 
+def port_in_use(port: int) -> bool:
+    """Probed the way the server binds (SO_REUSEADDR), so a port that a stopped demo left in
+    TIME_WAIT counts as free."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return True
+    return False
+
+
+def demo_port() -> int:
+    """The port to serve on, checked before anything is built: with the port taken, the
+    printed link and password would lead to another program's server."""
+    try:
+        port = numeric_setting(os.environ, "PAVERKAN_DEMO_PORT", DEFAULT_PORT, minimum=1,
+                               maximum=65535)
+    except ConfigError as error:
+        raise SystemExit(str(error)) from None
+    if port_in_use(port):
+        other = port + 1 if port < 65535 else DEFAULT_PORT
+        raise SystemExit(
+            f"Port {port} on {HOST} is in use by another program (an earlier demo?). Stop it, "
+            f"or choose another port: make demo PORT={other} "
+            f"(or PAVERKAN_DEMO_PORT={other} python -m survey.demo)."
+        )
+    return port
+
+
 def main() -> None:
+    port = demo_port()
     instance = Path.cwd() / "instance" / "demo"
-    app, password, link = build(instance)
+    app, password, link = build(instance, port)
+    base_url = app.config["BASE_URL"]
     print(
         f"""
 Påverkan demo: a round of the default questionnaire, {RECIPIENTS} recipients in
 {" and ".join(MUNICIPALITIES)}, invitations sent to {instance / "outbox"}.
 
   Answer as a respondent:  {link}
-  Log in as administrator: http://{HOST}:{PORT}/login  {ADMIN} / {password}
+  Log in as administrator: {base_url}/login  {ADMIN} / {password}
 
-Serving on http://{HOST}:{PORT} (no access log, by design). Stop with Ctrl-C.
+Serving on {base_url} (no access log, by design). Stop with Ctrl-C.
 """
     )
-    server = quiet_server(app, HOST, PORT)
+    server = quiet_server(app, HOST, port)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
