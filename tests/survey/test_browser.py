@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from types import SimpleNamespace
 
 import pytest
 from selenium import webdriver
@@ -28,44 +29,51 @@ pytestmark = pytest.mark.browser
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
+def _links(session, opens_in: int, closes_in: int, count: int) -> list[str]:
+    """A round open from `opens_in` to `closes_in` days from today, and its invitations' links."""
+    today = dt.date.today()
+    round_ = Round(
+        title="Otillåten påverkan 2026",
+        questionnaire_id=DEFAULT_INSTRUMENT.id,
+        definition=DEFAULT_INSTRUMENT.canonical_json,
+        fingerprint=DEFAULT_INSTRUMENT.fingerprint,
+        reference_year=2025,
+        opens_on=today + dt.timedelta(days=opens_in),
+        closes_on=today + dt.timedelta(days=closes_in),
+        state="open",
+        municipalities=["Linköping", "Norrköping"],
+        groups=["förtroendevald", "medarbetare"],
+    )
+    session.add(round_)
+    session.flush()
+    links = []
+    for _ in range(count):
+        invitation = Invitation(round=round_, email=f"b{len(links)}.{round_.id}@kommun.se",
+                                municipality="Linköping", group="medarbetare")
+        session.add(invitation)
+        session.flush()
+        links.append(tokens.assign_token(invitation))
+    return links
+
+
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    """The app served on 127.0.0.1 with one open round and three invitations."""
+    """The app served on 127.0.0.1: an open round with four invitations, and one link each
+    of a round whose closing day has passed and of one that opens next week."""
     instance = tmp_path_factory.mktemp("live")
     app = make_test_app(f"sqlite:///{instance / 'live.sqlite3'}", instance)
     migrate.upgrade(db.database(app).engine)
-    links = []
     with app.app_context():
         session = db.session()
-        round_ = Round(
-            title="Otillåten påverkan 2026",
-            questionnaire_id=DEFAULT_INSTRUMENT.id,
-            definition=DEFAULT_INSTRUMENT.canonical_json,
-            fingerprint=DEFAULT_INSTRUMENT.fingerprint,
-            reference_year=2025,
-            opens_on=dt.date.today(),
-            closes_on=dt.date.today() + dt.timedelta(days=30),
-            state="open",
-            municipalities=["Linköping", "Norrköping"],
-            groups=["förtroendevald", "medarbetare"],
-        )
-        session.add(round_)
-        session.flush()
-        for number in range(3):
-            invitation = Invitation(
-                round=round_,
-                email=f"b{number}@kommun.se",
-                municipality="Linköping",
-                group="medarbetare",
-            )
-            session.add(invitation)
-            session.flush()
-            links.append(tokens.assign_token(invitation))
+        links = _links(session, 0, 30, 4)
+        [closed] = _links(session, -30, -1, 1)
+        [not_open] = _links(session, 7, 30, 1)
         session.commit()
     server = quiet_server(app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", links
+    yield SimpleNamespace(base=f"http://127.0.0.1:{server.server_port}", links=links,
+                          closed=closed, not_open=not_open)
     server.shutdown()
     server.server_close()
     thread.join()
@@ -142,7 +150,7 @@ def test_every_respondent_page_passes_axe_and_nothing_is_logged(live, browser, c
     """A staff member answers the whole questionnaire in a real browser: every page, the error
     page and the closing pages have no WCAG 2.1 A/AA violation, the phone width needs no
     sideways scrolling, and the server writes nothing about the visit."""
-    base, links = live
+    base, links = live.base, live.links
     token = links[0]
     problems: list[str] = []
 
@@ -201,7 +209,7 @@ def test_every_respondent_page_passes_axe_and_nothing_is_logged(live, browser, c
 def test_an_error_summary_links_to_the_field(live, browser):
     """Tampered values come back as an error summary whose links lead to the field; the
     page for an ended session passes axe too."""
-    base, links = live
+    base, links = live.base, live.links
     browser.delete_all_cookies()
     browser.get(f"{base}/s/{links[1]}")
     click_and_wait(browser, "form button[type=submit]")
@@ -216,4 +224,50 @@ def test_an_error_summary_links_to_the_field(live, browser):
     browser.get(f"{base}/svar/sida/role")
     assert "Öppna din länk igen" in browser.page_source
     problems += axe_violations(browser)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_other_respondent_pages_and_the_english_ones_pass_axe(live, browser):
+    """The pages a respondent meets besides the questionnaire: a round that has closed, one
+    not yet open, an ended session and a rejected form (no session, and a forged token);
+    and the main pages in English, from the start page to the thanks."""
+    base, token = live.base, live.links[3]
+    problems: list[str] = []
+    browser.delete_all_cookies()
+    for link, says in ((live.closed, "Enkäten är stängd"),
+                       (live.not_open, "Enkäten har inte öppnat än")):
+        browser.get(f"{base}/s/{link}?lang=sv")
+        assert says in browser.page_source
+        problems += axe_violations(browser)
+
+    browser.get(f"{base}/s/{token}")
+    browser.delete_all_cookies()  # the session ends while the start page is open
+    click_and_wait(browser, "form button[type=submit]")
+    assert "Din session har avslutats" in browser.page_source
+    problems += axe_violations(browser)
+    browser.get(f"{base}/s/{token}")
+    click_and_wait(browser, "form button[type=submit]")
+    browser.execute_script("document.querySelector('[name=csrf_token]').value = 'forged';")
+    press(browser, "next")
+    assert "Formuläret har gått ut" in browser.page_source
+    problems += axe_violations(browser)
+
+    browser.get(f"{base}/s/{token}?lang=en")
+    assert '<html lang="en">' in browser.page_source
+    problems += axe_violations(browser)
+    click_and_wait(browser, "form button[type=submit]")
+    problems += axe_violations(browser)
+    while "/svar/sida/" in browser.current_url:
+        answer(browser, fill(browser.page_source))
+        press(browser, "next")
+    assert "Check your answers" in browser.page_source
+    problems += axe_violations(browser)
+    press(browser, "submit")
+    assert browser.current_url.endswith("/svar/tack")
+    problems += axe_violations(browser)
+    for path in (f"/s/{token}", f"/s/{live.closed}", f"/s/{live.not_open}", "/",
+                 "/tillganglighet", "/s/" + "x" * 43):
+        browser.get(base + path)
+        assert '<html lang="en">' in browser.page_source, path
+        problems += axe_violations(browser)
     assert not problems, "\n".join(problems)
