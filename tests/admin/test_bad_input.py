@@ -9,8 +9,12 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from survey.admin import forms as admin_forms
+from survey.auth import forms as auth_forms
+from survey.forms import StaffForm
 from survey.models import Invitation, Round, User
 from tests.admin.conftest import PASSWORD_OF
 
@@ -51,6 +55,14 @@ def test_a_nul_in_the_new_round_title_is_a_message_and_no_round(admin_client, db
     assert page.status_code == 200
     assert CONTROL_MESSAGE in page.text
     assert db_session.scalars(select(Round)).all() == []
+
+
+def test_every_staff_form_checks_for_control_characters():
+    """A form added later gets the check by deriving from StaffForm; this says if one does not."""
+    forms = [value for module in (admin_forms, auth_forms) for value in vars(module).values()
+             if isinstance(value, type) and issubclass(value, FlaskForm)]
+    assert len(forms) > 5
+    assert [form.__name__ for form in forms if not issubclass(form, StaffForm)] == []
 
 
 def test_a_control_character_in_a_mail_text_is_a_message(admin_client, open_round):
