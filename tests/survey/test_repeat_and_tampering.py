@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import Draft, PooledSubmission, Response, ServerSession
+from survey.respondent.operations import flush_pool
 from tests.conftest import InvitationFactory, RoundFactory
 from tests.survey.test_respondent import answer_pages, start
 from tests.survey.walk import fill
@@ -166,3 +167,19 @@ def test_a_page_left_open_for_days_still_accepts_next(client, db_session, monkey
     monkeypatch.setattr(time, "time", lambda: later)
     response = client.post(location, data={**fill(html), "action": "next", "csrf_token": token})
     assert response.status_code == 302
+
+
+def test_a_control_character_in_free_text_is_submitted_without_a_500(app, client, db_session):
+    """A NUL pasted into a free-text answer (PostgreSQL refuses NUL in text and jsonb) goes
+    through the draft, the pool and the flush into a response like any other answer."""
+    invitation = InvitationFactory()
+    location, _ = answer_pages(client, start(client, invitation.token), stop_after=11)
+    assert location == "/svar/sida/free_text"
+    response = client.submit(location, {"f1": "före\x00efter", "f2": "kort", "action": "next"})
+    assert response.status_code in (200, 302)
+    response = client.submit("/svar/granska", {"action": "submit"})
+    assert response.location == "/svar/tack"
+    with app.app_context():
+        flush_pool(db_session, invitation.round_id, force=True)
+    stored = db_session.scalars(select(Response)).one().answers
+    assert stored["f2"] == "kort" and "efter" in stored["f1"]
