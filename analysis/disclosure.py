@@ -8,23 +8,28 @@ round's minimum cell size is suppressed (*primary*); further figures are suppres
 (*complementary*) until no suppressed count can be pinned down from what is published.
 
 "Pinned down" is checked as an attacker would: the published figures are linear equations
-in the non-negative atoms, so for each suppressed count we minimise and maximise it subject
-to them (linear programming). If the minimum equals the maximum the count is derivable,
-whatever the route: a margin minus the other cells, a filtered table subtracted from an
-unfiltered one, or a combination of several tables over the same atoms.
+in the non-negative whole-number atoms. A suppressed count is derivable when only one value
+of it fits them, whatever the route: a margin minus the other cells, a filtered table
+subtracted from an unfiltered one, or a combination of several tables over the same atoms.
+The fast check works on the linear relaxation (fractional atoms); a final audit with whole
+numbers catches what the relaxation leaves open but integrality pins (a range such as
+[1/2, 3/2] holds the single count 1).
+
+The programmes are solved by HiGHS through ``highspy`` (the solver scipy wraps), imported
+when a table first needs one: loading ``scipy.optimize`` would cost every start of
+``paverkan stats`` a tenth of a second or more.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import qr
-from scipy.optimize import linprog
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from analysis.data import GROUP, MUNICIPALITY, SurveyData
 
@@ -33,6 +38,8 @@ DEFAULT_MIN_CELL = 5
 #: How far apart the attacker's bounds must be for a suppressed count to count as hidden
 #: (a tolerance for the LP solver, far below one respondent).
 BOUNDS_TOLERANCE = 1e-6
+#: Distance from a whole number below which a solver's value counts as that number.
+INTEGER_TOLERANCE = 1e-6
 #: A share publishes the counts of these answers (name -> code) beside ``n``.
 BINARY_ANSWERS: Mapping[str, float] = {"yes": 1, "no": 0}
 NO_ANSWER = "none"
@@ -72,6 +79,18 @@ class Table:
 
     def count(self, atoms: Iterable[int]) -> int:
         return sum(self.atoms[i] for i in atoms)
+
+    @functools.cached_property
+    def _measure_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every figure's every count as a 0/1 row over the atoms, the row's figure index
+        and its value: built once, as protect asks for the published subset many times."""
+        measures = [(position, atoms) for position, f in enumerate(self.figures)
+                    for atoms in f.measures.values()]
+        rows = np.zeros((len(measures), len(self.atoms)))
+        for row, (_, atoms) in enumerate(measures):
+            rows[row, list(atoms)] = 1.0
+        owner = np.array([position for position, _ in measures], dtype=int)
+        return rows, owner, rows @ np.array(self.atoms, dtype=float)
 
 
 @dataclass(frozen=True)
@@ -127,6 +146,10 @@ def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
     when no parent has a sibling. Complementary cells are large enough to publish, so
     their own counts may stay derivable.
 
+    "Derivable" is first judged on the linear relaxation (:func:`derivable`); once nothing
+    is, :func:`integer_derivable` checks the counts that must stay hidden with whole
+    numbers, and any it finds pinned are complemented the same way.
+
     A count that is derivable only because a published figure with at least ``min_cell``
     respondents is unanimous (0 yes or 0 no) is accepted: that is the published group's
     property, the same for everyone in it.
@@ -152,12 +175,22 @@ def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
     suppressed = {f.key: Suppression(f.key, "primary", table.count(f.n_atoms))
                   for f in table.figures if 0 < table.count(f.n_atoms) < min_cell}
     differences = _small_differences(table, min_cell)
+    all_figures = {**index, **differences}
     with single_threaded_blas():
         while True:
             hidden = set(suppressed)
             found = derivable(table, hidden, tuple(differences.values()))
             exposed = [e for e in found if _must_hide(e, suppressed, differences)
-                       and not _unanimous(table, {**index, **differences}[e.key], e, hidden)]
+                       and not _unanimous(table, all_figures[e.key], e, hidden)]
+            if not exposed:
+                # Open in the relaxation; now with whole numbers, for the counts that matter.
+                guarded = [Exposure(key, measure, table.count(atoms))
+                           for key in (*hidden, *differences)
+                           for measure, atoms in all_figures[key].measures.items()]
+                guarded = [e for e in guarded if _must_hide(e, suppressed, differences)]
+                exposed = [e for e in integer_derivable(table, hidden, guarded,
+                                                         tuple(differences.values()))
+                           if not _unanimous(table, all_figures[e.key], e, hidden)]
             if not exposed:
                 return Plan(min_cell, tuple(suppressed.values()))
             # One complement per exposed cell per round, each chosen knowing the others.
@@ -214,10 +247,18 @@ def _must_hide(exposure: Exposure, suppressed: Mapping[Key, Suppression],
     return suppressed[exposure.key].reason == "primary"
 
 
-def single_threaded_blas() -> threadpool_limits:
+def single_threaded_blas() -> object:
     """Run BLAS/LAPACK on one thread: on matrices this small, a multi-threaded OpenBLAS
-    spends its time waiting for busy cores (30 times slower on a loaded two-core machine)."""
-    return threadpool_limits(limits=1, user_api="blas")
+    spends its time waiting for busy cores (30 times slower on a loaded two-core machine).
+
+    The libraries are looked up once per process (a lookup walks every loaded shared
+    object: a few milliseconds, paid per table before)."""
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    return ThreadpoolController()
 
 
 def derivable(table: Table, hidden: Iterable[Key],
@@ -259,11 +300,48 @@ def _distinct_rows(rows: np.ndarray) -> np.ndarray:
 
 
 def _row_space(rows: np.ndarray) -> np.ndarray:
-    """Orthonormal basis (columns) of the row space, by pivoted QR."""
-    q, r, _ = qr(rows.T, mode="economic", pivoting=True)
-    diagonal = np.abs(np.diag(r))
-    rank = int(np.sum(diagonal > BOUNDS_TOLERANCE * max(1.0, diagonal.max(initial=0.0))))
-    return q[:, :rank]
+    """Orthonormal basis (columns) of the row space, by singular value decomposition
+    (numpy's; a pivoted QR would need scipy.linalg, a slow import for matrices this small)."""
+    u, singular, _ = np.linalg.svd(rows.T, full_matrices=False)
+    rank = int(np.sum(singular > BOUNDS_TOLERANCE * max(1.0, singular.max(initial=0.0))))
+    return u[:, :rank]
+
+
+def integer_derivable(table: Table, hidden: Iterable[Key], counts: Sequence[Exposure],
+                      unpublished: Sequence[Figure] = ()) -> tuple[Exposure, ...]:
+    """Which of ``counts`` (figure key, measure, true value; figures of the table or of
+    ``unpublished`` groups) only one whole-number solution of the published figures allows.
+
+    The true atoms are one solution, so a count is open as soon as another integer
+    solution gives it another value. Cheap witnesses first: the two vertices minimising and
+    maximising the sum of all the counts, when the solver returns them in whole numbers
+    (tables of nested margins have integral vertices), settle every count they move. Each
+    count left gets its own integer programmes (minimum, then maximum).
+    """
+    if not counts:
+        return ()
+    figures = {f.key: f for f in (*table.figures, *unpublished)}
+    size = len(table.atoms)
+    rows, values = _equations(table, set(hidden))
+    weights = np.array([_indicator(figures[c.key].measures[c.measure], size) for c in counts])
+    truth = np.array([c.value for c in counts], dtype=float)
+    open_ = np.zeros(len(counts), dtype=bool)
+    for sign in (1.0, -1.0):
+        vertex = _solve(sign * weights.sum(axis=0), rows, values)
+        if np.all(np.abs(vertex - np.round(vertex)) < INTEGER_TOLERANCE):
+            open_ |= np.abs(weights @ np.round(vertex) - truth) > 0.5
+        if open_.all():
+            break
+    exposures = []
+    for position in np.flatnonzero(~open_):
+        count = counts[position]
+        low = weights[position] @ _solve(weights[position], rows, values, integer=True)
+        if low < count.value - 0.5:
+            continue
+        high = weights[position] @ _solve(-weights[position], rows, values, integer=True)
+        if high < count.value + 0.5:
+            exposures.append(count)
+    return tuple(exposures)
 
 
 def attacker_bounds(table: Table, suppressed: Iterable[Key]) -> tuple[Bounds, ...]:
@@ -373,24 +451,78 @@ def _answer_states(frame: pd.DataFrame, item: str | None,
 
 def _audit_figure(table: Table, figure: Figure, hidden: set[Key]) -> tuple[Bounds, ...]:
     rows, values = _equations(table, hidden)
-    equations = {"A_eq": rows, "b_eq": values} if len(rows) else {}
     bounds = []
     for measure, atoms in figure.measures.items():
         objective = _indicator(atoms, len(table.atoms))
-        low = linprog(objective, bounds=(0, None), method="highs", **equations)
-        high = linprog(-objective, bounds=(0, None), method="highs", **equations)
-        upper = -high.fun if high.status == 0 else float("inf")
-        bounds.append(Bounds(figure.key, measure, table.count(atoms), low.fun, upper))
+        low = objective @ _solve(objective, rows, values)
+        high = _maximum(objective, rows, values)
+        bounds.append(Bounds(figure.key, measure, table.count(atoms), low, high))
     return tuple(bounds)
+
+
+def _maximum(objective: np.ndarray, rows: np.ndarray, values: np.ndarray) -> float:
+    """Largest ``objective @ x`` (infinite when no published figure bounds it)."""
+    try:
+        return float(objective @ _solve(-objective, rows, values))
+    except _Unbounded:
+        return float("inf")
+
+
+class _Unbounded(ArithmeticError):
+    """The programme has no finite optimum."""
+
+
+def _solve(cost: np.ndarray, rows: np.ndarray, values: np.ndarray,
+           integer: bool = False) -> np.ndarray:
+    """A minimiser of ``cost @ x`` over ``rows @ x = values``, ``x >= 0`` (whole numbers
+    with ``integer``); the true atoms are a solution, so the programme is feasible."""
+    size = len(cost)
+    return _highs(cost, rows, values, values, np.zeros(size), np.full(size, np.inf),
+                  integer)
+
+
+def _highs(cost: np.ndarray, matrix: np.ndarray, row_lower: np.ndarray,
+           row_upper: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+           integer: bool = False) -> np.ndarray:
+    """Minimise ``cost @ x`` subject to ``row_lower <= matrix @ x <= row_upper`` and
+    ``lower <= x <= upper`` with HiGHS; the solution, or :class:`_Unbounded`."""
+    import highspy
+
+    size = len(cost)
+    model = highspy.HighsLp()
+    model.num_col_, model.num_row_ = size, matrix.shape[0]
+    model.col_cost_ = np.asarray(cost, dtype=float)
+    model.col_lower_ = np.asarray(lower, dtype=float)
+    model.col_upper_ = np.where(np.isinf(upper), highspy.kHighsInf, upper).astype(float)
+    model.row_lower_ = np.asarray(row_lower, dtype=float)
+    model.row_upper_ = np.asarray(row_upper, dtype=float)
+    columns, positions = np.nonzero(matrix.T)
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = np.searchsorted(columns, np.arange(size + 1)).astype(np.int32)
+    model.a_matrix_.index_ = positions.astype(np.int32)
+    model.a_matrix_.value_ = matrix.T[columns, positions].astype(float)
+    if integer:
+        model.integrality_ = [highspy.HighsVarType.kInteger] * size
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("threads", 1)
+    solver.passModel(model)
+    solver.run()
+    status = solver.getModelStatus()
+    if status in (highspy.HighsModelStatus.kUnbounded,
+                  highspy.HighsModelStatus.kUnboundedOrInfeasible):
+        raise _Unbounded(solver.modelStatusToString(status))
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"HiGHS: {solver.modelStatusToString(status)}")
+    return np.array(solver.getSolution().col_value)
 
 
 def _equations(table: Table, hidden: set[Key]) -> tuple[np.ndarray, np.ndarray]:
     """The published counts as ``A x = b`` over the atoms."""
-    measures = [atoms for f in table.figures if f.key not in hidden
-                for atoms in f.measures.values()]
-    rows = np.array([_indicator(atoms, len(table.atoms)) for atoms in measures])
-    values = np.array([table.count(atoms) for atoms in measures], dtype=float)
-    return rows.reshape(len(measures), len(table.atoms)), values
+    rows, owner, values = table._measure_rows
+    published = np.array([f.key not in hidden for f in table.figures], dtype=bool)
+    keep = published[owner] if len(owner) else np.zeros(0, dtype=bool)
+    return rows[keep], values[keep]
 
 
 def _always_zero(rows: np.ndarray, values: np.ndarray, atoms: np.ndarray) -> np.ndarray:
@@ -414,17 +546,17 @@ def _always_zero(rows: np.ndarray, values: np.ndarray, atoms: np.ndarray) -> np.
     bound_by_x = np.zeros((k, size + k + 1))
     bound_by_x[np.arange(k), candidates] = -1.0
     bound_by_x[np.arange(k), size + np.arange(k)] = 1.0
-    result = linprog(
+    scaled = np.hstack([rows, np.zeros((len(rows), k)), -values[:, None]])
+    solution = _highs(
         np.concatenate([np.zeros(size), -np.ones(k), [0.0]]),
-        A_ub=bound_by_x,
-        b_ub=np.zeros(k),
-        A_eq=np.hstack([rows, np.zeros((len(rows), k)), -values[:, None]]),
-        b_eq=np.zeros(len(rows)),
-        bounds=[(0, None)] * size + [(0, 1)] * k + [(1, None)],
-        method="highs",
+        np.vstack([scaled, bound_by_x]),
+        np.concatenate([np.zeros(len(rows)), np.full(k, -np.inf)]),
+        np.zeros(len(rows) + k),
+        np.concatenate([np.zeros(size + k), [1.0]]),
+        np.concatenate([np.full(size, np.inf), np.ones(k), [np.inf]]),
     )
     always = forced.copy()
-    always[candidates] = result.x[size:size + k] < 0.5
+    always[candidates] = solution[size:size + k] < 0.5
     return always
 
 

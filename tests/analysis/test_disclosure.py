@@ -1,9 +1,9 @@
 """Small groups stay hidden: proven by solving the published figures as linear constraints.
 
 Each test builds a table that tempts the policy, lets :func:`analysis.disclosure.protect`
-choose what to suppress, and then plays the attacker with its own linear programmes: the
-published counts are equations in the non-negative cell counts, and every count of every
-small (primary) group must have a minimum below its maximum.
+choose what to suppress, and then plays the attacker with its own integer programmes: the
+published counts are equations in the non-negative whole-number cell counts, and every count
+of every small (primary) group must have at least two values that fit them.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import linprog
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from analysis import data as tidy_data
 from analysis.disclosure import (
@@ -39,27 +39,50 @@ SHARE_TABLES = [(), ("municipality",), ("group",), STRATA, (*STRATA, "gender")]
 COUNT_TABLES = [(), ("municipality",), STRATA, (*STRATA, "gender")]
 
 
-def attacker_range(table: Table, hidden: set, atoms: frozenset[int]) -> tuple[float, float]:
-    """Min and max of ``sum(atoms)`` given every published count (our own LP, not the
-    package's)."""
+def published_equations(table: Table, hidden: set) -> tuple[np.ndarray, np.ndarray]:
+    """Every published count as one row of ``A x = b`` over the atoms."""
     rows, values = [], []
     for figure in table.figures:
         if figure.key in hidden:
             continue
-        for _, measure in [("n", figure.n_atoms), *figure.parts]:
+        for measure in figure.measures.values():
             rows.append([1.0 if i in measure else 0.0 for i in range(len(table.atoms))])
             values.append(sum(table.atoms[i] for i in measure))
+    return np.array(rows).reshape(len(rows), len(table.atoms)), np.array(values, dtype=float)
+
+
+def attacker_range(table: Table, hidden: set, atoms: frozenset[int]) -> tuple[float, float]:
+    """Min and max of ``sum(atoms)`` given every published count (our own LP, not the
+    package's)."""
+    rows, values = published_equations(table, hidden)
     objective = np.array([1.0 if i in atoms else 0.0 for i in range(len(table.atoms))])
     low = linprog(objective, A_eq=rows, b_eq=values, bounds=(0, None), method="highs")
     high = linprog(-objective, A_eq=rows, b_eq=values, bounds=(0, None), method="highs")
     return low.fun, -high.fun
 
 
+def integer_attacker_range(table: Table, hidden: set, atoms: frozenset[int]) -> tuple[int, int]:
+    """Min and max of ``sum(atoms)`` over whole-number atoms: what an attacker who knows
+    counts are integers can conclude. A linear range like [2.7, 3.3] holds one integer only,
+    so the count would be known although the relaxation leaves it open."""
+    rows, values = published_equations(table, hidden)
+    objective = np.array([1.0 if i in atoms else 0.0 for i in range(len(table.atoms))])
+    constraints = [LinearConstraint(rows, values, values)] if len(rows) else []
+    found = []
+    for sign in (1.0, -1.0):
+        result = milp(sign * objective, constraints=constraints,
+                      integrality=np.ones(len(table.atoms)), bounds=Bounds(0, np.inf))
+        assert result.status == 0, result.message
+        found.append(round(sign * result.fun))
+    return found[0], found[1]
+
+
 def assert_hidden(table: Table, hidden: set, atoms: frozenset[int], what: str) -> None:
-    low, high = attacker_range(table, hidden, atoms)
+    """At least two whole-number values of the count fit everything published."""
+    low, high = integer_attacker_range(table, hidden, atoms)
     true = sum(table.atoms[i] for i in atoms)
-    assert low - 1e-9 <= true <= high + 1e-9
-    assert high - low > 0.5, f"{what} is derivable: {low} .. {high}"
+    assert low <= true <= high
+    assert low < high, f"{what} is derivable: only {true} fits the published integers"
 
 
 def assert_primary_cells_hidden(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> set:
@@ -224,3 +247,32 @@ def test_an_ordinal_distribution_hides_how_the_three_answered_each_level() -> No
     hidden = assert_primary_cells_hidden(table)
     assert (("table", "q_worry"), ("municipality", "Norrköping"),
             ("group", "förtroendevald")) in hidden
+
+
+def test_a_small_group_pinned_only_by_whole_numbers_is_protected() -> None:
+    """The published counts leave a group of one between 1/2 and 3/2 respondents: open for
+    the linear relaxation (the old check, and a range wider than 1/2), but an attacker who
+    knows counts are whole numbers reads 1. Two copies of the gadget ``a + p = 1,
+    p + c = 1, a + c + d = 1`` (so ``p`` lies in [1/2, 1] and ``a`` in [0, 1/2], integers
+    only ``p = 1, a = 0``), each published with a large pinned padding cell so that no
+    published figure is itself small."""
+    names = ("a", "p", "c", "d", "a2", "p2", "c2", "d2", "padding", "rest")
+    counts = dict.fromkeys(names, 0) | {"p": 1, "d": 1, "p2": 1, "d2": 1, "padding": 100,
+                                        "rest": 40}
+    index = {name: i for i, name in enumerate(names)}
+
+    def figure(name: str, members: list[str]) -> Figure:
+        return Figure((("cell", name),), frozenset(index[m] for m in members))
+
+    figures = [figure(f"gadget {copy}{i}", [*(f"{m}{copy}" for m in members), "padding"])
+               for copy in ("", "2")
+               for i, members in enumerate((["a", "p"], ["p", "c"], ["a", "c", "d"]))]
+    figures += [figure("padding", ["padding"]), figure("total", list(names)),
+                figure("small group", ["p", "a2"])]
+    table = Table(tuple(counts[n] for n in names), tuple(figures))
+    small = figures[-1]
+    low, high = attacker_range(table, {small.key}, small.n_atoms)
+    assert (low, high) == pytest.approx((0.5, 1.5)), "the relaxation alone leaves it open"
+    assert integer_attacker_range(table, {small.key}, small.n_atoms) == (1, 1)
+    hidden = assert_primary_cells_hidden(table)
+    assert (("cell", "padding"),) in hidden
