@@ -19,8 +19,9 @@ the results. Modules, in the order a report uses them:
 - :mod:`analysis.report` — everything as JSON-ready data (``paverkan stats``).
 
 Every figure is checked against independent R computations in ``../shared/reference``.
-The package needs numpy, pandas and scipy's special functions, linear algebra and solvers;
-the few tests it would take from scipy.stats or statsmodels are written out as R computes
-them, because importing those costs a fresh ``paverkan stats`` more than all its
-arithmetic (bench/stats.py); the tests check them against both libraries.
+The package needs numpy, pandas and the HiGHS solver (``highspy``), not scipy: the tests,
+tails and root finder it would take from scipy.stats, scipy.special, scipy.optimize or
+statsmodels are written out as R computes them, because importing those costs a fresh
+``paverkan stats`` more than all its arithmetic (bench/stats.py); the tests check them
+against both libraries.
 """

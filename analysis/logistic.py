@@ -7,9 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
 
-from analysis.proportions import CONFIDENCE, z_value
+from analysis.proportions import CONFIDENCE, normal_upper_tail, z_value
 
 #: IRLS stops as R's ``glm.fit`` does, when ``|dev - dev_old| / (|dev| + 0.1) < EPSILON``;
 #: like R the covariance comes from the last step's weights. R's default 1e-8 leaves
@@ -186,7 +185,7 @@ def logistic_regression(frame: pd.DataFrame, outcome: str,
             beta, se = float(beta), float(se)
             coefficients.append(Coefficient(
                 term, variable, level, reference, beta, se, beta / se,
-                float(2 * ndtr(-abs(beta / se))), float(np.exp(beta)),
+                2 * normal_upper_tail(abs(beta / se)), float(np.exp(beta)),
                 beta - z * se, beta + z * se))
     deviance = fit.deviance
     return LogisticFit(

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
+
+from analysis.proportions import normal_upper_tail
 
 
 @dataclass(frozen=True)
@@ -118,5 +119,5 @@ def rank_sum_test(first: np.ndarray, second: np.ndarray) -> RankSumTest | None:
 
 
 def _two_sided(z: float) -> float:
-    """``2 min(Phi(z), 1 - Phi(z))``, each tail from ``ndtr`` (no ``1 - cdf`` cancellation)."""
-    return float(2 * min(ndtr(z), ndtr(-z)))
+    """``2 min(Phi(z), 1 - Phi(z))``, each tail computed directly (no ``1 - cdf`` cancellation)."""
+    return 2 * min(normal_upper_tail(-z), normal_upper_tail(z))

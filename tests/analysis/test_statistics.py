@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from scipy.stats import binomtest, chi2_contingency, fisher_exact, mannwhitneyu, norm
+from scipy.stats import binomtest, chi2, chi2_contingency, fisher_exact, mannwhitneyu, norm
 from scipy.stats.contingency import odds_ratio
 from statsmodels.genmod.families import Binomial
 from statsmodels.genmod.generalized_linear_model import GLM
@@ -20,6 +20,7 @@ import questionnaires
 from analysis import data as tidy_data
 from analysis.comparison import (
     TwoByTwo,
+    chi_square_upper_tail,
     compare_shares,
     conditional_odds_ratio,
     mantel_haenszel,
@@ -27,7 +28,7 @@ from analysis.comparison import (
 from analysis.logistic import logistic_regression
 from analysis.multiplicity import adjust
 from analysis.ordinal import rank_sum_test
-from analysis.proportions import share, wilson_interval, z_value
+from analysis.proportions import normal_upper_tail, share, wilson_interval, z_value
 from analysis.rounds import IncomparableRounds, compare_rounds
 from analysis.weights import response_rates, weighted_shares
 from questionnaires.model import NOT_ASKED, SKIPPED
@@ -327,4 +328,16 @@ def test_holm_and_bh_equal_statsmodels_on_a_family_with_ties() -> None:
     for method, name in ((result.holm, "holm"), (result.BH, "fdr_bh")):
         assert list(method.values()) == pytest.approx(
             multipletests(list(raw.values()), method=name)[1], rel=1e-12)
+    assert z_value() == pytest.approx(norm.ppf(0.975), rel=1e-15)
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 4, 11, 12])
+def test_chi_square_and_normal_tails_equal_scipys_down_to_tiny_p_values(df: int) -> None:
+    """The tails written with math (no scipy import) keep their relative accuracy where a
+    county round's homogeneity test or an overwhelming difference lands."""
+    for statistic in (0.0, 1e-6, 0.5, 3.84, 20.0, 150.0, 900.0):
+        assert chi_square_upper_tail(df, statistic) == pytest.approx(
+            chi2.sf(statistic, df), rel=1e-11, abs=0)
+    for z in (-8.0, -1.96, 0.0, 1.0, 6.0, 30.0):
+        assert normal_upper_tail(z) == pytest.approx(norm.sf(z), rel=1e-11, abs=0)
     assert z_value() == pytest.approx(norm.ppf(0.975), rel=1e-15)
