@@ -275,12 +275,20 @@ def derivable(table: Table, hidden: Iterable[Key],
     of the cost.
     """
     hidden = set(hidden)
-    size = len(table.atoms)
     rows, values = _equations(table, hidden)
-    free = ~_always_zero(rows, values, np.array(table.atoms))
+    atoms = np.array(table.atoms)
+    figures = (*(f for f in table.figures if f.key in hidden), *unpublished)
+    return _in_row_space(table, figures, rows, ~_always_zero(rows, values, atoms))
+
+
+def _in_row_space(table: Table, figures: Sequence[Figure], rows: np.ndarray,
+                  free: np.ndarray) -> tuple[Exposure, ...]:
+    """The counts of ``figures`` that the published ``rows`` fix when only the ``free``
+    atoms can be positive."""
+    size = len(table.atoms)
     row_space = _row_space(_distinct_rows(rows[:, free])) if len(rows) else None
     exposures = []
-    for figure in (*(f for f in table.figures if f.key in hidden), *unpublished):
+    for figure in figures:
         for measure, atoms in figure.measures.items():
             weights = _indicator(atoms, size)[free]
             if row_space is not None:
@@ -325,20 +333,21 @@ def integer_derivable(table: Table, hidden: Iterable[Key], counts: Sequence[Expo
     rows, values = _equations(table, set(hidden))
     weights = np.array([_indicator(figures[c.key].measures[c.measure], size) for c in counts])
     truth = np.array([c.value for c in counts], dtype=float)
+    programme = _Programme(rows, values, values, np.zeros(size), np.full(size, np.inf))
     open_ = np.zeros(len(counts), dtype=bool)
     for sign in (1.0, -1.0):
-        vertex = _solve(sign * weights.sum(axis=0), rows, values)
+        vertex = programme.minimise(sign * weights.sum(axis=0))
         if np.all(np.abs(vertex - np.round(vertex)) < INTEGER_TOLERANCE):
             open_ |= np.abs(weights @ np.round(vertex) - truth) > 0.5
         if open_.all():
-            break
+            return ()
     exposures = []
     for position in np.flatnonzero(~open_):
         count = counts[position]
-        low = weights[position] @ _solve(weights[position], rows, values, integer=True)
+        low = weights[position] @ programme.minimise(weights[position], integer=True)
         if low < count.value - 0.5:
             continue
-        high = weights[position] @ _solve(-weights[position], rows, values, integer=True)
+        high = weights[position] @ programme.minimise(-weights[position], integer=True)
         if high < count.value + 0.5:
             exposures.append(count)
     return tuple(exposures)
@@ -472,49 +481,61 @@ class _Unbounded(ArithmeticError):
     """The programme has no finite optimum."""
 
 
-def _solve(cost: np.ndarray, rows: np.ndarray, values: np.ndarray,
-           integer: bool = False) -> np.ndarray:
-    """A minimiser of ``cost @ x`` over ``rows @ x = values``, ``x >= 0`` (whole numbers
-    with ``integer``); the true atoms are a solution, so the programme is feasible."""
+def _solve(cost: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """A minimiser of ``cost @ x`` over ``rows @ x = values``, ``x >= 0``; the true atoms
+    are a solution, so the programme is feasible."""
     size = len(cost)
-    return _highs(cost, rows, values, values, np.zeros(size), np.full(size, np.inf),
-                  integer)
+    return _Programme(rows, values, values, np.zeros(size), np.full(size, np.inf)).minimise(
+        cost)
 
 
-def _highs(cost: np.ndarray, matrix: np.ndarray, row_lower: np.ndarray,
-           row_upper: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-           integer: bool = False) -> np.ndarray:
-    """Minimise ``cost @ x`` subject to ``row_lower <= matrix @ x <= row_upper`` and
-    ``lower <= x <= upper`` with HiGHS; the solution, or :class:`_Unbounded`."""
-    import highspy
+class _Programme:
+    """``row_lower <= matrix @ x <= row_upper``, ``lower <= x <= upper``, handed to HiGHS
+    once: several objectives over the same constraints re-solve from the last basis."""
 
-    size = len(cost)
-    model = highspy.HighsLp()
-    model.num_col_, model.num_row_ = size, matrix.shape[0]
-    model.col_cost_ = np.asarray(cost, dtype=float)
-    model.col_lower_ = np.asarray(lower, dtype=float)
-    model.col_upper_ = np.where(np.isinf(upper), highspy.kHighsInf, upper).astype(float)
-    model.row_lower_ = np.asarray(row_lower, dtype=float)
-    model.row_upper_ = np.asarray(row_upper, dtype=float)
-    columns, positions = np.nonzero(matrix.T)
-    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    model.a_matrix_.start_ = np.searchsorted(columns, np.arange(size + 1)).astype(np.int32)
-    model.a_matrix_.index_ = positions.astype(np.int32)
-    model.a_matrix_.value_ = matrix.T[columns, positions].astype(float)
-    if integer:
-        model.integrality_ = [highspy.HighsVarType.kInteger] * size
-    solver = highspy.Highs()
-    solver.setOptionValue("output_flag", False)
-    solver.setOptionValue("threads", 1)
-    solver.passModel(model)
-    solver.run()
-    status = solver.getModelStatus()
-    if status in (highspy.HighsModelStatus.kUnbounded,
-                  highspy.HighsModelStatus.kUnboundedOrInfeasible):
-        raise _Unbounded(solver.modelStatusToString(status))
-    if status != highspy.HighsModelStatus.kOptimal:
-        raise RuntimeError(f"HiGHS: {solver.modelStatusToString(status)}")
-    return np.array(solver.getSolution().col_value)
+    def __init__(self, matrix: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray,
+                 lower: np.ndarray, upper: np.ndarray) -> None:
+        import highspy
+
+        self._highspy = highspy
+        size = matrix.shape[1]
+        model = highspy.HighsLp()
+        model.num_col_, model.num_row_ = size, matrix.shape[0]
+        model.col_cost_ = np.zeros(size)
+        model.col_lower_ = np.asarray(lower, dtype=float)
+        model.col_upper_ = np.asarray(upper, dtype=float)
+        model.row_lower_ = np.asarray(row_lower, dtype=float)
+        model.row_upper_ = np.asarray(row_upper, dtype=float)
+        columns, positions = np.nonzero(matrix.T)
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.start_ = np.searchsorted(columns, np.arange(size + 1)).astype(np.int32)
+        model.a_matrix_.index_ = positions.astype(np.int32)
+        model.a_matrix_.value_ = matrix.T[columns, positions].astype(float)
+        self._solver = highspy.Highs()
+        self._solver.setOptionValue("output_flag", False)
+        self._solver.setOptionValue("threads", 1)
+        self._solver.passModel(model)
+        self._columns = np.arange(size, dtype=np.int32)
+        self._integer = False
+
+    def minimise(self, cost: np.ndarray, integer: bool = False) -> np.ndarray:
+        """A minimiser of ``cost @ x`` (in whole numbers with ``integer``), or
+        :class:`_Unbounded`."""
+        highspy, solver = self._highspy, self._solver
+        size = len(self._columns)
+        solver.changeColsCost(size, self._columns, np.asarray(cost, dtype=float))
+        if integer != self._integer:
+            kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
+            solver.changeColsIntegrality(size, self._columns, np.array([kind] * size))
+            self._integer = integer
+        solver.run()
+        status = solver.getModelStatus()
+        if status in (highspy.HighsModelStatus.kUnbounded,
+                      highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            raise _Unbounded(solver.modelStatusToString(status))
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"HiGHS: {solver.modelStatusToString(status)}")
+        return np.array(solver.getSolution().col_value)
 
 
 def _equations(table: Table, hidden: set[Key]) -> tuple[np.ndarray, np.ndarray]:
@@ -547,14 +568,13 @@ def _always_zero(rows: np.ndarray, values: np.ndarray, atoms: np.ndarray) -> np.
     bound_by_x[np.arange(k), candidates] = -1.0
     bound_by_x[np.arange(k), size + np.arange(k)] = 1.0
     scaled = np.hstack([rows, np.zeros((len(rows), k)), -values[:, None]])
-    solution = _highs(
-        np.concatenate([np.zeros(size), -np.ones(k), [0.0]]),
+    solution = _Programme(
         np.vstack([scaled, bound_by_x]),
         np.concatenate([np.zeros(len(rows)), np.full(k, -np.inf)]),
         np.zeros(len(rows) + k),
         np.concatenate([np.zeros(size + k), [1.0]]),
         np.concatenate([np.full(size, np.inf), np.ones(k), [np.inf]]),
-    )
+    ).minimise(np.concatenate([np.zeros(size), -np.ones(k), [0.0]]))
     always = forced.copy()
     always[candidates] = solution[size:size + k] < 0.5
     return always
