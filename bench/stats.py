@@ -5,7 +5,8 @@ ratios stay comparable on a loaded or slower machine:
 
 * fresh process (what a researcher's shell sees, imports included): the command against
   ``python -c pass`` (interpreter start) and ``python -c "import pandas"`` (the least any
-  pandas-based tool pays);
+  pandas-based tool pays), with the import of the command and the statistics modules alone
+  (no scipy: its special functions, root finder and solvers cost a quarter of a second);
 * in process (imports done): the command against pandas reading the response CSV and a
   plain scipy loop of Wilson intervals for every item x cell (what a hand-written script
   would do for the shares alone).
@@ -78,6 +79,8 @@ def main() -> None:
 
         start_python = best_of(repeat, process(PYTHON, "-c", "pass"))
         import_pandas = best_of(repeat, process(PYTHON, "-c", "import pandas"))
+        import_statistics = best_of(repeat, process(
+            PYTHON, "-c", "import analysis.data, analysis.report, survey.cli"))
         fresh = best_of(repeat, process(PAVERKAN, "stats", *arguments))
         read = best_of(repeat, lambda: pd.read_csv(responses))
         frame = pd.read_csv(responses)
@@ -92,6 +95,7 @@ def main() -> None:
     print("fresh process")
     print(f"  python -c pass (baseline)            {ms(start_python)}")
     print(f"  python -c 'import pandas' (baseline) {ms(import_pandas)}")
+    print(f"  import the command and statistics    {ms(import_statistics)}")
     print(f"  paverkan stats                       {ms(fresh)}  = "
           f"{fresh / import_pandas:4.1f} x import pandas (JSON {size / 1024:.0f} KiB)")
     print("in process")
