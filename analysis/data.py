@@ -188,13 +188,27 @@ def _read_csv(path: str | Path, **options: object) -> pd.DataFrame:
     """``pandas.read_csv`` with its failures (not text, not UTF-8, ragged rows) named by file."""
     try:
         return pd.read_csv(path, encoding="utf-8", **options)
-    except UnicodeDecodeError as error:
-        message = f"not a UTF-8 text file (byte 0x{error.object[error.start]:02x} at offset " \
-                  f"{error.start}); save the table as CSV UTF-8"
-        raise InputError([InputProblem(str(path), 0, "", message)]) from None
+    except UnicodeDecodeError:
+        raise InputError([_not_utf8(Path(path))]) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         message = f"not a readable CSV table: {str(error).strip()}"
         raise InputError([InputProblem(str(path), 0, "", message)]) from None
+
+
+def _not_utf8(path: Path) -> InputProblem:
+    """Where the first byte that is not UTF-8 is (pandas reports an offset in its buffer),
+    so a spreadsheet saved as Latin-1 can be recognised and saved again as CSV UTF-8."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[:error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        return InputProblem(str(path), line, "",
+                            f"not a UTF-8 text file (byte 0x{data[error.start]:02x} at "
+                            f"character {column}); save the table as CSV UTF-8")
+    return InputProblem(str(path), 0, "", "not a UTF-8 text file")
 
 
 def _name(frame: pd.DataFrame, default: str) -> str:

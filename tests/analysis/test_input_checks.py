@@ -118,7 +118,9 @@ def test_a_word_in_a_column_of_answer_codes_is_named_not_read_as_missing(
 def test_a_table_that_is_not_utf8_text_is_named(tmp_path: Path) -> None:
     responses = tmp_path / "survey.csv"
     responses.write_bytes(responses_text().encode("latin-1"))
-    with pytest.raises(tidy_data.InputError, match=f"^{responses}: not a UTF-8 text file"):
+    with pytest.raises(tidy_data.InputError,
+                       match=f"^{responses}:2: not a UTF-8 text file \\(byte 0xf6 at "
+                             "character 5\\)"):
         tidy_data.read_responses(responses)
 
 
