@@ -51,6 +51,9 @@ def stats(responses: Path, invited: Path, definition: Path | None, output: Path,
     if str(output) == "-":
         click.echo(text)
         return
-    output.write_text(text + "\n", encoding="utf-8")
+    try:
+        output.write_text(text + "\n", encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"{output}: cannot write: {error.strerror or error}") from None
     click.echo(f"{output}: {len(data.binary)} binary and {len(data.ordinal)} ordinal items, "
                f"{len(data.responses)} responses", err=True)

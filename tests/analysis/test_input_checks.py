@@ -179,3 +179,14 @@ def test_a_column_declared_binary_holds_only_zero_and_one() -> None:
     with pytest.raises(tidy_data.InputError,
                        match=r"^responses:24: q_threat: 7 in a yes/no \(0/1\) item$"):
         tidy_data.from_frame(frame, invited, binary=["q_threat"], ordinal=["q_worry"])
+
+
+def test_an_output_path_that_cannot_be_written_is_named(tmp_path: Path) -> None:
+    """The figures are computed, then the JSON cannot be stored: say where and why."""
+    missing = tmp_path / "no such folder" / "out.json"
+    result, _, _ = run_stats(tmp_path)
+    assert result.exit_code == 0
+    result = CliRunner().invoke(stats, ["--responses", str(tmp_path / "survey.csv"),
+                                        "--invited", str(tmp_path / "invited.csv"),
+                                        "--json", str(missing)])
+    assert_refused(result, f"{missing}: cannot write: No such file or directory")
