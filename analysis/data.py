@@ -53,7 +53,7 @@ DEFAULT_LEVELS: Mapping[str, tuple[str, ...]] = {
 }
 
 #: The instrument's background questions that give the covariates when the responses carry
-#: no text column for them (the default instrument's names, docs/TEAM.md): each substantive
+#: no text column for them (the default instrument's names): each substantive
 #: option becomes the level named by its lower-cased Swedish label, in option order.
 BACKGROUND_VARIABLES: Mapping[str, str] = {GENDER: "e1", AGE_BAND: "e2"}
 
