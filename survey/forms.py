@@ -8,20 +8,23 @@ one looks like, but is not, the name the admin typed. Line breaks and tabs are t
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import InstrumentedAttribute
 from wtforms.validators import ValidationError
 
-ALLOWED_CONTROLS = frozenset("\t\n\r")
+#: Unicode's control characters (category Cc: U+0000-U+001F and U+007F-U+009F) except tab and
+#: line breaks. One compiled class, not a per-character category lookup: a 50,000-row
+#: recipient file runs every cell through it.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 CONTROL_MESSAGE = _l("The text contains an invisible control character. Type it again "
                      "instead of pasting it.")
 
 
 def has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(c) == "Cc" and c not in ALLOWED_CONTROLS for c in text)
+    return CONTROL_CHARACTERS.search(text) is not None
 
 
 def visible(text: str) -> str:
