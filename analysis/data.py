@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 
 from questionnaires.model import (
-    CONTEXT_VARIABLES,
     NOT_ASKED,
     SKIPPED,
     Questionnaire,
     Variable,
     VariableKind,
+    group_code,
 )
 
 MUNICIPALITY = "municipality"
@@ -431,14 +431,14 @@ def from_questionnaire(responses: pd.DataFrame, invited: pd.DataFrame,
             name, 1, "", f"no column is a variable of the questionnaire {questionnaire.id!r} "
                          f"({expected}, ...): are these its responses?")])
     codes = _checked_codes(responses, [v for v in coded if v.name in answer_names], name)
-    group_codes = {o.label.sv.lower(): o.code for c in CONTEXT_VARIABLES if c.name == GROUP
-                   for o in c.options}
     rows = []
     for record in responses.assign(**codes).to_dict(orient="records"):
         answers = {variable: int(record[variable]) for variable in answer_names
                    if not np.isnan(record[variable]) and record[variable] >= 0}
         # The conditions read the stratum as context codes (group 1/2, municipality code).
-        answers[GROUP] = group_codes.get(str(record[GROUP]).lower(), record[GROUP])
+        code = group_code(str(record[GROUP]))
+        if code is not None:
+            answers[GROUP] = code
         if str(record[MUNICIPALITY]).isdigit():
             answers[MUNICIPALITY] = int(record[MUNICIPALITY])
         rows.append(tidy.row(questionnaire, answers))

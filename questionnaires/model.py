@@ -300,3 +300,17 @@ CONTEXT_VARIABLES = (
     #: the municipality's official four-digit code as an integer (Linköping 0580 is 580).
     ContextVariable("municipality", Text("Kommun (kommunkod)", "Municipality (code)")),
 )
+
+
+def group_code(name: str) -> int | None:
+    """The ``group`` code conditions read for a round's group name, matched by its label in
+    either language ("förtroendevald", "Elected official"); ``None`` for a name that is no
+    group of the instrument.
+
+    The app (deciding which questions a respondent sees) and the statistics (deciding which
+    answers were asked) both call this, so they can never disagree about who was asked.
+    """
+    wanted = name.strip().casefold()
+    options = next(c for c in CONTEXT_VARIABLES if c.name == "group").options
+    return next((o.code for o in options
+                 if wanted in (o.label.sv.casefold(), o.label.en.casefold())), None)

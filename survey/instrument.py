@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import questionnaires
-from questionnaires.model import CONTEXT_VARIABLES, Answers, Page, Question, Questionnaire
+from questionnaires.model import Answers, Page, Question, Questionnaire, group_code
 from survey.models import Round
 
 
@@ -19,18 +19,11 @@ def questionnaire_of(round_: Round) -> Questionnaire:
     return _parse(round_.fingerprint, round_.definition)
 
 
-def context(round_: Round, group: str) -> dict[str, int]:
-    """The values conditions may read that come from the invitation, not from a question.
-
-    A round's group names match the instrument's group codes by label (``förtroendevald`` is
-    1, ``medarbetare`` 2), in either language; otherwise by their position in the round.
-    """
-    options = next(c for c in CONTEXT_VARIABLES if c.name == "group").options
-    wanted = group.strip().casefold()
-    for option in options:
-        if wanted in (option.label.sv.casefold(), option.label.en.casefold()):
-            return {"group": option.code}
-    return {"group": round_.groups.index(group) + 1} if group in round_.groups else {}
+def context(group: str) -> dict[str, int]:
+    """The values conditions may read that come from the invitation, not from a question:
+    the code of the respondent's group (see :func:`questionnaires.model.group_code`)."""
+    code = group_code(group)
+    return {} if code is None else {"group": code}
 
 
 def prune(questionnaire: Questionnaire, answers: Answers, scope: Answers) -> dict:

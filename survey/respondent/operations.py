@@ -79,7 +79,7 @@ def is_submitted(db: Session, invitation: Invitation) -> bool:
 
 
 def scope(invitation: Invitation) -> dict[str, int]:
-    return context(invitation.round, invitation.group)
+    return context(invitation.group)
 
 
 def load_draft(db: Session, token: str) -> DraftState:

@@ -105,3 +105,44 @@ def test_respondents_without_a_stratum_still_count_in_the_margins() -> None:
     assert counts[(("table", "q"),)] == 12
     assert counts[(("table", "q"), ("municipality", "Linköping"))] == 6
     assert counts[(("table", "q"), ("municipality", "Linköping"), ("gender", "man"))] == 2
+
+
+
+ELECTED_ONLY = """
+id: elected_only
+title: {sv: Enkät, en: Survey}
+pages:
+  - id: office
+    title: {sv: Uppdraget, en: The office}
+    questions:
+      - id: paid
+        type: single
+        text: {sv: "Arvoderad?", en: "Paid?"}
+        options:
+          - {code: 0, sv: Nej, en: "No"}
+          - {code: 1, sv: Ja, en: "Yes"}
+  - id: chair
+    title: {sv: Ordförande, en: Chair}
+    show_if: group == 1
+    questions:
+      - id: threatened
+        type: multiple
+        text: {sv: "Vad har hänt?", en: "What happened?"}
+        options:
+          - {code: 1, sv: Hot, en: Threats}
+          - {code: 2, sv: Våld, en: Violence}
+"""
+
+
+@pytest.mark.parametrize("elected", ["förtroendevald", "Elected official", " FÖRTROENDEVALD "])
+def test_elected_officials_answers_count_however_the_round_spells_the_group(elected) -> None:
+    """The app shows a page to elected officials by the group's label in either language;
+    the statistics must count those answers as asked under the same spelling."""
+    instrument = questionnaires.loads(ELECTED_ONLY)
+    frame = pd.DataFrame([{"municipality": m, "group": elected, "paid": 1,
+                           "threatened_1": 1, "threatened_2": 0}
+                          for m in ("Linköping", "Norrköping") for _ in range(3)])
+    invited = INVITED.assign(group=[elected, "medarbetare"] * 2)
+    figures = report.build(tidy_data.from_questionnaire(frame, invited, instrument))
+    threats = figures["items"]["threatened_1"]["total"]
+    assert (threats["n"], threats["yes"]) == (6, 6), "answered, not filtered out as not asked"
