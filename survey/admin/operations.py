@@ -28,6 +28,7 @@ from sqlalchemy import Engine, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 import questionnaires
+from questionnaires.model import group_code
 from survey import tokens
 from survey.admin import mailtext
 from survey.admin.models import Delivery, Mailing, MailTemplate, MailTotal, StratumCount
@@ -87,6 +88,7 @@ def create_round(
         raise OperationError(_l("A round needs at least one municipality and one group."))
     _check_lengths(title.strip(), municipalities, groups)
     questionnaire = questionnaires.load(definition)
+    _check_groups(questionnaire, groups)
     round_ = Round(
         title=title.strip(),
         questionnaire_id=questionnaire.id,
@@ -106,6 +108,18 @@ def create_round(
         db.add(MailTemplate(round_id=round_.id, kind=kind, **texts))
     db.commit()
     return round_
+
+
+def _check_groups(questionnaire: questionnaires.Questionnaire, groups: list[str]) -> None:
+    """A questionnaire that shows questions by group needs group names it knows: a round of
+    "Politiker" would never show the elected officials their questions."""
+    if not any("group" in v.asked_if.variables for v in questionnaire.variables if v.asked_if):
+        return
+    for name in groups:
+        if group_code(name) is None:
+            raise OperationError(_l(
+                "The questionnaire shows some questions by group, and %(name)s is not one of "
+                "its groups (förtroendevald, medarbetare).", name=name))
 
 
 def _check_lengths(title: str, municipalities: list[str], groups: list[str]) -> None:

@@ -173,3 +173,15 @@ def test_user_add_refuses_what_is_not_an_e_mail_address(runner, db_session, addr
     assert result.exit_code == 1
     assert "is not an e-mail address" in result.output
     assert db_session.scalars(select(User)).all() == []
+
+
+def test_a_group_the_questionnaire_does_not_know_is_refused_at_creation(runner, db_session):
+    """The default questionnaire shows section A by group: a round of "Politiker" would never
+    show elected officials their questions, so it is refused; English labels are fine."""
+    result = create_on_the_command_line(runner, "--municipality", "Linköping",
+                                        "--group", "Politiker")
+    assert result.exit_code == 1 and "Politiker is not one of its groups" in result.output
+    assert db_session.scalars(select(Round)).all() == []
+    result = create_on_the_command_line(runner, "--municipality", "Linköping",
+                                        "--group", "Elected official", "--group", "Staff member")
+    assert result.exit_code == 0, result.output
