@@ -7,7 +7,7 @@ transaction that is rolled back after each test.
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, got_request_exception
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -55,6 +55,7 @@ def make_engine(url: str) -> Engine:
 def init_app(app: Flask) -> None:
     app.extensions["paverkan_db"] = Database(app.config["DATABASE_URL"])
     app.teardown_appcontext(_close_session)
+    got_request_exception.connect(_roll_back, app)
 
 
 def database(app: Flask | None = None) -> Database:
@@ -66,6 +67,14 @@ def session() -> Session:
     if "db_session" not in g:
         g.db_session = database().sessionmaker()
     return g.db_session
+
+
+def _roll_back(_sender: Flask, **_extra) -> None:
+    """A view that failed half way leaves its writes pending in the request's session, and
+    Flask still saves the visitor's session afterwards, which commits: undo them first."""
+    db_session = g.get("db_session")
+    if db_session is not None:
+        db_session.rollback()
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -173,6 +173,11 @@ def move_pool(db: Session, round_id: int, force: bool = False) -> int:
     if not ready:
         return 0
     random.SystemRandom().shuffle(ready)
+    # Every entry is opened before anything is written, so one that cannot be opened stops
+    # the flush with nothing half done.
+    responded = sorted(
+        tokens.unseal_invitation(round_, e.sealed_invitation, e.marker) for e, _ in ready
+    )
     for entry, content in ready:
         db.add(
             Response(
@@ -185,9 +190,6 @@ def move_pool(db: Session, round_id: int, force: bool = False) -> int:
             )
         )
     db.flush()
-    responded = sorted(
-        tokens.unseal_invitation(round_, e.sealed_invitation, e.marker) for e, _ in ready
-    )
     db.execute(update(Invitation).where(Invitation.id.in_(responded)).values(state="responded"))
     # Only the entries read above: a submit may have joined the pool meanwhile.
     db.execute(delete(PooledSubmission).where(PooledSubmission.id.in_([e.id for e, _ in ready])))

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import stat
 
+import flask
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from survey import db, migrate
 from survey.config import Config
-from survey.models import ServerSession
+from survey.models import ServerSession, User
 from tests.conftest import RoundFactory, make_test_app
 
 
@@ -120,3 +121,19 @@ def test_the_bare_address_tells_respondents_to_use_their_link(client):
     assert page.status_code == 200
     assert "Öppna den personliga länken i mejlet" in page.text
     assert 'href="/login"' in page.text
+
+
+def test_a_view_that_fails_half_way_leaves_nothing_in_the_database(app, db_session):
+    """Flask still saves the visitor's session after an unhandled error, and saving it
+    commits: whatever the failed view had written must be rolled back, not committed."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/fails-half-way")
+    def fails_half_way():
+        flask.session["seen"] = True
+        db.session().add(User(email="half@way.se", password_hash="x", role="admin"))
+        db.session().flush()
+        raise RuntimeError("half way")
+
+    assert app.test_client().get("/fails-half-way").status_code == 500
+    assert db_session.scalars(select(User).where(User.email == "half@way.se")).all() == []
