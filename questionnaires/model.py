@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -199,20 +200,18 @@ class Questionnaire:
     canonical_json: str = field(default="", compare=False, repr=False)
     fingerprint: str = field(default="", compare=False)
 
-    @property
+    # Cached: the statistics read these once per response, and the instance never changes.
+    @cached_property
     def questions(self) -> tuple[Question, ...]:
         return tuple(q for p in self.pages for q in p.questions)
 
-    @property
+    @cached_property
     def variables(self) -> tuple[Variable, ...]:
         """Answer variables in questionnaire order (derived ones excluded)."""
         return tuple(v for q in self.questions for v in q.variables)
 
     def variable(self, name: str) -> Variable:
-        for v in self.variables:
-            if v.name == name:
-                return v
-        raise KeyError(name)
+        return self._variable_index[name]
 
     def visible_pages(self, answers: Answers) -> tuple[Page, ...]:
         return tuple(p for p in self.pages if p.is_shown(answers))
@@ -235,7 +234,7 @@ class Questionnaire:
     def derive(self, answers: Answers) -> dict[str, int | None]:
         """Derived indicators for one respondent, as the statistics and exports compute them."""
         values: dict[str, int | None] = {}
-        index = self._variable_index  # built once: it walks every question
+        index = self._variable_index
         substantive = {
             name
             for name, value in answers.items()
@@ -249,7 +248,7 @@ class Questionnaire:
             values[d.name] = 1 if d.expression.evaluate(scope) else 0
         return values
 
-    @property
+    @cached_property
     def _variable_index(self) -> dict[str, Variable]:
         return {v.name: v for v in self.variables}
 
