@@ -33,8 +33,8 @@ class TwoByTwo:
     @classmethod
     def from_values(cls, first: np.ndarray, second: np.ndarray) -> TwoByTwo:
         """Cross-tabulate two 0/1 vectors, dropping missing (``NaN``) answers."""
-        a, b = _yes_no(first)
-        c, d = _yes_no(second)
+        a, b = yes_no(first)
+        c, d = yes_no(second)
         return cls(a, b, c, d)
 
     @property
@@ -486,7 +486,8 @@ def _mantel_haenszel_odds_ratio(tables: list[np.ndarray], confidence: float,
     return common, common * math.exp(-half), common * math.exp(half)
 
 
-def _yes_no(values: np.ndarray) -> tuple[int, int]:
+def yes_no(values: np.ndarray) -> tuple[int, int]:
+    """Yes and no counts of 0/1 answers, missing (NaN) left out."""
     answered = np.asarray(values, dtype=float)
     answered = answered[~np.isnan(answered)]
     yes = int(answered.sum())

@@ -31,6 +31,7 @@ from analysis.comparison import (
     compare_shares,
     homogeneity,
     mantel_haenszel,
+    yes_no,
 )
 from analysis.data import AGE_BAND, GENDER, GROUP, MUNICIPALITY, SurveyData
 from analysis.logistic import (
@@ -182,7 +183,7 @@ def _binary_item(data: SurveyData, item: str, rates: ResponseRates) -> dict[str,
         }
 
     comparisons = [comparison(other) for other in municipalities[1:]]
-    yes_no = {m: _yes_no(values(municipality=m)) for m in municipalities}
+    counts = {m: yes_no(values(municipality=m)) for m in municipalities}
     model_levels = {c: data.levels[c] for c in (MUNICIPALITY, GROUP, GENDER)
                     if c in data.levels}
     result = {
@@ -196,7 +197,7 @@ def _binary_item(data: SurveyData, item: str, rates: ResponseRates) -> dict[str,
         **({key: comparisons[0][key] for key in ("difference", "difference_by_group", "cmh")}
            if len(comparisons) == 1 else {}),
         "comparisons": comparisons,
-        "overall": _overall(homogeneity(yes_no)),
+        "overall": _overall(homogeneity(counts)),
         "logistic": _logistic(data, item, model_levels),
         "weighted": [plain(w) for w in weighted_shares(
             data, item, {**{m: [m] for m in data.levels[MUNICIPALITY]},
@@ -271,12 +272,6 @@ def _ordinal_item(data: SurveyData, item: str) -> dict[str, Any]:
            if len(comparisons) == 1 else {}),
         "comparisons": comparisons,
     }
-
-
-def _yes_no(answers: np.ndarray) -> tuple[int, int]:
-    answered = answers[~np.isnan(answers)]
-    yes = int(answered.sum())
-    return yes, answered.size - yes
 
 
 def _overall(test: Homogeneity) -> dict[str, Any]:
