@@ -44,6 +44,7 @@ from survey.mail import (
 )
 from survey.models import Draft, Invitation, Response, Round
 from survey.recipients import Report, parse
+from survey.respondent import operations as respondent
 
 #: A send that fails temporarily this often is given up (and shown as failed).
 MAX_ATTEMPTS = 3
@@ -189,7 +190,7 @@ def close_round(db: Session, round_: Round) -> None:
     instead of the flush that wrote them."""
     if round_.state == "closed":
         raise OperationError(_l("The round is already closed."))
-    _move_pool(db, round_)
+    respondent.move_pool(db, round_.id, force=True)
     mailings = select(Mailing.id).where(Mailing.round_id == round_.id)
     final_state = case((Delivery.state.in_(("pending", "sending", "failed")), "failed"),
                        else_=Delivery.state)
@@ -304,12 +305,6 @@ def _outbox_key(round_: Round) -> str:
     return f"round-{round_.id}"
 
 
-def _move_pool(db: Session, round_: Round) -> None:
-    from survey.respondent import operations as respondent
-
-    respondent.move_pool(db, round_.id, force=True)
-
-
 def _loopback(host: str | None) -> bool:
     return host in (None, "", "localhost", "::1") or host.startswith("127.")
 
@@ -317,15 +312,7 @@ def _loopback(host: str | None) -> bool:
 def _answered_meanwhile(db: Session, invitation: Invitation) -> bool:
     """Checked just before each reminder: a resumed or long send must not remind someone
     who answered (or opted out) since the mailing began, even if the answer is pooled."""
-    from survey.respondent import operations as respondent
-
     return invitation.state != "invited" or respondent.is_submitted(db, invitation)
-
-
-def _pooled_invitation_ids(db: Session, round_: Round) -> set[str]:
-    from survey.respondent import operations as respondent
-
-    return set(respondent.pooled_invitation_ids(db, round_))
 
 
 # Recipients
@@ -487,7 +474,7 @@ def start_mailing(db: Session, round_: Round, kind: str, number: int | None = No
     invited = select(Delivery.invitation_id).join(Mailing).where(
         Mailing.round_id == round_.id, Mailing.kind == "invitation", Delivery.state == "sent"
     )
-    pooled = _pooled_invitation_ids(db, round_)
+    pooled = respondent.pooled_invitation_ids(db, round_)
     targets = [
         i for i in db.scalars(
             select(Invitation.id).where(
