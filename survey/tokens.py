@@ -39,7 +39,13 @@ def link_key(round_: Round) -> bytes:
 
 def token_for(invitation: Invitation) -> str:
     """The token in this invitation's link; the same every time it is asked for."""
-    digest = bytes.fromhex(keyed_hash(link_key(invitation.round), invitation.id))
+    return link_token(invitation.round, invitation.id)
+
+
+def link_token(round_: Round, invitation_id: str) -> str:
+    """The token of the round's invitation with this id (also before the row exists, so a
+    bulk import can store the hash in the same INSERT)."""
+    digest = bytes.fromhex(keyed_hash(link_key(round_), invitation_id))
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 

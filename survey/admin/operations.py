@@ -19,7 +19,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -42,7 +41,7 @@ from survey.mail import (
     UncertainDelivery,
     transport_from_url,
 )
-from survey.models import Draft, Invitation, Response, Round
+from survey.models import Draft, Invitation, Response, Round, random_id
 from survey.recipients import Report, parse
 from survey.respondent import operations as respondent
 
@@ -362,8 +361,7 @@ def import_recipients(db: Session, round_: Round, report: Report) -> int:
                                 "upload the file again to see which."))
     rows = []
     for recipient in report.recipients:
-        invitation_id = secrets.token_hex(16)
-        probe = SimpleNamespace(id=invitation_id, round=round_)
+        invitation_id = random_id()
         rows.append({
             "id": invitation_id,
             "round_id": round_.id,
@@ -371,7 +369,7 @@ def import_recipients(db: Session, round_: Round, report: Report) -> int:
             "municipality": recipient.municipality,
             "group": recipient.group,
             "unit": recipient.unit,
-            "token_hash": tokens.token_hash(tokens.token_for(probe)),
+            "token_hash": tokens.token_hash(tokens.link_token(round_, invitation_id)),
             "state": "invited",
             "mails_sent": 0,
         })
