@@ -719,9 +719,14 @@ def delivery_counts(db: Session, mailing: Mailing) -> dict[str, int]:
     return dict(counts)
 
 
+def can_decline(invitation: Invitation) -> bool:
+    """Only an invitation still waiting, in an open round, can decline."""
+    return invitation.state == "invited" and invitation.round.state == "open"
+
+
 def decline(db: Session, invitation: Invitation) -> bool:
-    """The opt-out link: no more reminders. Only an invitation still waiting can decline."""
-    if invitation.state != "invited" or invitation.round.state != "open":
+    """The opt-out link: no more reminders."""
+    if not can_decline(invitation):
         return False
     invitation.state = "declined"
     db.commit()
