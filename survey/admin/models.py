@@ -88,7 +88,18 @@ class Delivery(Base):
     last_code: Mapped[int | None] = mapped_column(Integer)
 
 
-class MailTotal(Base):
+class _CountPerStratum:
+    """A count of rows in one state, per stratum and unit: what a closed round keeps instead
+    of per-person rows."""
+
+    municipality: Mapped[str] = mapped_column(String(100))
+    group: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class MailTotal(_CountPerStratum, Base):
     """How many mails of a mailing ended in each state, per stratum: what a closed round keeps
     of its deliveries. A delivery row says which person got which reminder, i.e. who had not
     answered by then, so closing aggregates them here and deletes them."""
@@ -98,14 +109,9 @@ class MailTotal(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mailing_id: Mapped[int] = mapped_column(ForeignKey("mailings.id"), index=True)
-    municipality: Mapped[str] = mapped_column(String(100))
-    group: Mapped[str] = mapped_column(String(100))
-    unit: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(10))
-    count: Mapped[int] = mapped_column(Integer)
 
 
-class StratumCount(Base):
+class StratumCount(_CountPerStratum, Base):
     """What a closed round keeps of its invitations: how many per stratum (and unit) ended in
     each state. The close flushes the last, smaller-than-K pools of each stratum; with the
     invitation rows still there, a backup diff would pair those few responses with the few
@@ -117,8 +123,3 @@ class StratumCount(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
-    municipality: Mapped[str] = mapped_column(String(100))
-    group: Mapped[str] = mapped_column(String(100))
-    unit: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(10))
-    count: Mapped[int] = mapped_column(Integer)
