@@ -8,6 +8,8 @@ import re
 from flask import Flask, current_app, render_template, request, session
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from survey import db, i18n, migrate
 from survey.config import Config
@@ -20,6 +22,20 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+
+
+#: A year; sent only over https (a browser ignores it over http, and it must not pin a
+#: development server on localhost to https).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:...>`` in every route, bounded to what an id column holds (PostgreSQL's
+    ``integer``): a larger number in an address is a page that does not exist (404), not a
+    value the database driver refuses (a 500)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def redact(path: str) -> str:
@@ -47,6 +63,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Request lines carry client addresses and paths with tokens: never log them.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
+    if app.config["PROXY_COUNT"]:
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.url_map.converters["int"] = DatabaseIdConverter
     db.init_app(app)
     app.session_interface = ServerSessionInterface()
     CSRFProtect(app)
@@ -81,7 +101,13 @@ def _refuse_unmigrated_database():
 
 
 def _security_headers(response):
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: Flask-WTF's CSRF check refuses a form sent over https
+    # without a Referer of our own origin (WTF_CSRF_SSL_STRICT), and with no-referrer browsers
+    # also send `Origin: null`. Other sites still learn nothing (no token in their logs).
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.setdefault("Cache-Control", "no-store")

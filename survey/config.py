@@ -29,6 +29,10 @@ class Config:
                                folder (mode 0600) on first run. Every keyed hash, token and
                                encryption key is derived from it, so it never enters the
                                database.
+    ``PAVERKAN_PROXY_COUNT``   how many reverse proxies stand in front of the app (the
+                               README's nginx: 1). Only then are their X-Forwarded-For and
+                               X-Forwarded-Proto headers believed; unset (0), a client could
+                               claim any address or https.
     ``PAVERKAN_POOL_SIZE``     how many submissions are pooled before they become responses
                                together (see docs/anonymity.md).
     """
@@ -44,6 +48,8 @@ class Config:
         #: goes to the instance folder's outbox only on a demo or test install, never by default.
         self.MAIL_OUTBOX_ALLOWED = environ.get("PAVERKAN_DEMO") == "1"
         self.SECRET_KEY = environ.get("PAVERKAN_SECRET_KEY") or _instance_secret(instance)
+        self.PROXY_COUNT = numeric_setting(environ, "PAVERKAN_PROXY_COUNT", 0, minimum=0,
+                                           maximum=5)
         self.POOL_SIZE = numeric_setting(environ, "PAVERKAN_POOL_SIZE", 8, minimum=1)
         #: PostgreSQL: how long closing a round waits for older transactions to end before it
         #: rewrites the erased tables (VACUUM FULL cannot drop rows they might still see).

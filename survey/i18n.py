@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from babel.lists import format_list
 from flask import Flask, current_app, request, session, url_for
 from flask_babel import Babel, get_locale
@@ -31,11 +33,15 @@ def current_language() -> str:
 
 
 def language_url(lang: str) -> str:
-    """The current page in another language (same address, ``?lang=``)."""
+    """The current page in another language (same address and query, ``lang=`` replaced).
+
+    The query is encoded here, not handed to ``url_for``: there a parameter named
+    ``_method``, ``_anchor`` or ``_external`` would be read as an instruction (a 500)."""
+    path = request.path
     if request.endpoint and request.method == "GET" and request.url_rule is not None:
-        args = {**request.view_args, **request.args.to_dict(), "lang": lang}
-        return url_for(request.endpoint, **args)
-    return f"{request.path}?lang={lang}"
+        path = url_for(request.endpoint, **request.view_args)
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    return f"{path}?{urlencode([*query, ('lang', lang)])}"
 
 
 def as_list(items: list[str]) -> str:

@@ -167,9 +167,10 @@ def connection(engine):
 class CsrfClient(FlaskClient):
     """A test client that fills in the CSRF token like a browser that loaded the form."""
 
-    def csrf_token(self, form_page: str) -> str:
-        """The CSRF token of the form on ``form_page``, as a browser holding it would send."""
-        page = self.get(form_page)
+    def csrf_token(self, form_page: str, **kw) -> str:
+        """The CSRF token of the form on ``form_page``, as a browser holding it would send
+        (``kw`` as for ``get``, e.g. ``base_url``)."""
+        page = self.get(form_page, **kw)
         match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text)
         assert match, f"no CSRF token on {form_page} ({page.status_code})"
         return match.group(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from flask import flash, redirect, render_template, request, session, url_for
@@ -13,10 +14,15 @@ from survey.auth import bp, operations
 from survey.auth.decorators import current_user, login_required
 from survey.auth.forms import LoginForm, PasswordForm
 
+#: A path on this site in plain URL characters: no second slash or backslash after the first
+#: (``//host`` and ``/\\host`` lead elsewhere), and no whitespace or control character, which
+#: browsers drop (``/<TAB>/host`` is ``//host``) and a header cannot hold.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*")
+
 
 def _safe_next(target: str | None) -> str:
     """Only a local path: never an open redirect to another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if target and _LOCAL_PATH.fullmatch(target):
         return target
     return url_for("admin.index")
 

@@ -73,11 +73,26 @@ def test_changing_the_password_needs_the_current_one(client, login, db_session):
         operations.authenticate(db_session, user.email, PASSWORD_OF)
 
 
-def test_login_never_redirects_to_another_site(client, db_session):
+@pytest.mark.parametrize("target", [
+    "//evil.example/", "/%09/evil.example", "/%5C/evil.example", "/%5Cevil.example",
+    "/%0A/evil.example", "/%0D%0ALocation:%20https://evil.example", "https://evil.example",
+    "%20//evil.example",
+])
+def test_login_never_redirects_to_another_site(client, db_session, target):
+    """Browsers drop tabs and line breaks and read a backslash as a slash, so each of these
+    would lead to evil.example (or, with a line break, break the header: a 500)."""
     operations.add_user(db_session, "anna@kommun.se", "admin", PASSWORD_OF)
-    response = client.submit("/login?next=//evil.example/", {"email": "anna@kommun.se",
-                                                              "password": PASSWORD_OF})
+    response = client.submit(f"/login?next={target}", {"email": "anna@kommun.se",
+                                                       "password": PASSWORD_OF})
+    assert response.status_code == 302
     assert response.location == "/admin/"
+
+
+def test_login_returns_to_the_page_that_asked_for_it(client, db_session):
+    operations.add_user(db_session, "anna@kommun.se", "admin", PASSWORD_OF)
+    response = client.submit("/login?next=/admin/rounds/new%3Fx%3D1",
+                             {"email": "anna@kommun.se", "password": PASSWORD_OF})
+    assert response.location == "/admin/rounds/new?x=1"
 
 
 def test_user_add_on_the_command_line_stores_an_argon2_hash(runner, db_session):

@@ -90,8 +90,41 @@ def test_pages_are_swedish_first_and_english_on_request(client):
 def test_every_response_sends_privacy_and_content_security_headers(client):
     for url in ("/tillganglighet", "/no-such-page", "/static/paverkan.css"):
         with client.get(url) as response:
-            assert response.headers["Referrer-Policy"] == "no-referrer"
+            assert response.headers["Referrer-Policy"] == "same-origin"
             assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+            assert response.headers["X-Frame-Options"] == "DENY"
+            assert "Strict-Transport-Security" not in response.headers, "plain http"
+
+
+def test_over_https_pages_demand_https_for_a_year(client):
+    with client.get("/tillganglighet", base_url="https://enkat.kommun.example") as response:
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_a_form_sent_over_https_from_our_own_page_is_accepted(client):
+    """Browsers send our own pages' address as Referer (same-origin policy), which Flask-WTF
+    demands over https; a form posted from another site is refused."""
+    base = "https://enkat.kommun.example"
+    token = client.csrf_token("/login", base_url=base)
+    own = client.post("/login", base_url=base, headers={"Referer": f"{base}/login"},
+                      data={"csrf_token": token, "email": "x@kommun.se", "password": "fel"})
+    assert own.status_code == 401, "checked the password: the form itself was accepted"
+    foreign = client.post("/login", base_url=base, headers={"Referer": "https://evil.example/"},
+                          data={"csrf_token": token, "email": "x@kommun.se", "password": "fel"})
+    assert foreign.status_code == 400
+
+
+@pytest.mark.parametrize("query", ["_method=x", "_external=1&_anchor=x", "_scheme=ftp",
+                                   "lang=en&lang=sv&_method=POST"])
+def test_odd_query_parameters_are_ignored(client, query):
+    """The language links rebuild the address with its query: names that url_for reads as
+    instructions must stay plain parameters."""
+    assert client.get(f"/tillganglighet?{query}").status_code == 200
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**30])
+def test_an_id_too_large_for_the_database_is_a_missing_page(client, number):
+    assert client.get(f"/admin/rounds/{number}").status_code == 404
 
 
 def test_unknown_pages_are_polite(client):

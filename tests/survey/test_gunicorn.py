@@ -82,7 +82,7 @@ def test_gunicorn_serves_a_round_set_up_from_the_command_line(tmp_path):
         else:
             raise AssertionError("gunicorn did not start")
         page = start.read().decode()
-        assert start.headers["Referrer-Policy"] == "no-referrer"
+        assert start.headers["Referrer-Policy"] == "same-origin"
         assert "Börja enkäten" in page
         csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         form = urllib.parse.urlencode({"csrf_token": csrf}).encode()
