@@ -1,0 +1,48 @@
+"""What an administrator can do to a round. The pages and the CLI call these, nothing else
+writes: each function checks the round's state, makes its change and commits.
+
+One module per concern: `rounds` (create, open, reschedule), `recipients` (import, opt-out),
+`mailing` (texts, mailings, exactly-once sending), `closing` (the close and its erasure),
+`rates` (the dashboard's counts); `common` holds the error and the round's file locations.
+Callers import this package; the names below are its whole interface.
+"""
+
+from survey.admin.operations.closing import close_round, erasure_summary
+from survey.admin.operations.common import OperationError, upload_folder
+from survey.admin.operations.mailing import (
+    mail_texts,
+    mailing_overview,
+    next_reminder,
+    save_mail_texts,
+    send_mailing,
+    start_mailing,
+)
+from survey.admin.operations.rates import response_rates
+from survey.admin.operations.recipients import (
+    can_decline,
+    decline,
+    import_recipients,
+    preview_import,
+)
+from survey.admin.operations.rounds import create_round, open_round, reschedule
+
+__all__ = [
+    "OperationError",
+    "can_decline",
+    "close_round",
+    "create_round",
+    "decline",
+    "erasure_summary",
+    "import_recipients",
+    "mail_texts",
+    "mailing_overview",
+    "next_reminder",
+    "open_round",
+    "preview_import",
+    "reschedule",
+    "response_rates",
+    "save_mail_texts",
+    "send_mailing",
+    "start_mailing",
+    "upload_folder",
+]

@@ -1,0 +1,136 @@
+"""Closing a round: the irreversible erasure of everything that could name a respondent."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Engine, case, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from survey.admin.models import Delivery, Mailing, MailTotal, StratumCount
+from survey.admin.operations.common import (
+    OperationError,
+    outbox_files,
+    outbox_folders,
+    upload_folder,
+)
+from survey.models import Draft, Invitation, Response, Round
+from survey.respondent import operations as respondent
+
+
+def erasure_summary(db: Session, round_: Round) -> dict[str, int]:
+    """What closing will erase, for the confirmation page and the CLI prompt."""
+    addresses = db.scalar(
+        select(func.count()).where(Invitation.round_id == round_.id, Invitation.email.is_not(None))
+    )
+    drafts = db.scalar(select(func.count()).where(Draft.round_id == round_.id))
+    return {"addresses": addresses, "drafts": drafts, "outbox_files": len(outbox_files(round_))}
+
+
+def close_round(db: Session, round_: Round) -> None:
+    """open (or draft) -> closed, irreversibly. Pending submissions become responses; then
+    e-mail addresses, token hashes, drafts, the link salt (so links cannot be re-derived) and
+    the round's outbox files are erased. Counts per stratum stay for rates and weights.
+
+    The pools of every stratum empty here, however small: a diff of backups around the close
+    would pair those few responses with the few invitations they flip. So the invitations
+    go, in the same transaction: they become counts per stratum, unit and state
+    (`StratumCount`). Per-person mail history goes too: reminders reached only those who
+    had not answered, so a delivery row says who answered before which reminder. Deliveries
+    become counts per mailing and stratum (`MailTotal`). Every response of the round is
+    rewritten in one statement, so on PostgreSQL they all carry this transaction's xmin
+    instead of the flush that wrote them."""
+    if round_.state == "closed":
+        raise OperationError(_l("The round is already closed."))
+    respondent.move_pool(db, round_.id, force=True)
+    mailings = select(Mailing.id).where(Mailing.round_id == round_.id)
+    final_state = case((Delivery.state.in_(("pending", "sending", "failed")), "failed"),
+                       else_=Delivery.state)
+    totals = (
+        select(Delivery.mailing_id, Invitation.municipality, Invitation.group, Invitation.unit,
+               final_state, func.count())
+        .join(Invitation, Invitation.id == Delivery.invitation_id)
+        .where(Delivery.mailing_id.in_(mailings))
+        .group_by(Delivery.mailing_id, Invitation.municipality, Invitation.group,
+                  Invitation.unit, final_state)
+    )
+    db.execute(insert(MailTotal).from_select(
+        ["mailing_id", "municipality", "group", "unit", "state", "count"], totals))
+    db.execute(delete(Delivery).where(Delivery.mailing_id.in_(mailings)))
+    stratum = (Invitation.municipality, Invitation.group, Invitation.unit, Invitation.state)
+    db.execute(insert(StratumCount).from_select(
+        ["round_id", "municipality", "group", "unit", "state", "count"],
+        select(Invitation.round_id, *stratum, func.count())
+        .where(Invitation.round_id == round_.id)
+        .group_by(Invitation.round_id, *stratum)))
+    db.execute(delete(Invitation).where(Invitation.round_id == round_.id))
+    db.execute(update(Response).where(Response.round_id == round_.id)
+               .values(round_id=Response.round_id))
+    db.execute(delete(Draft).where(Draft.round_id == round_.id))
+    round_.link_salt = None
+    round_.state = "closed"
+    db.commit()
+    _scrub_files(db)
+    for folder in [*outbox_folders(round_), upload_folder(round_)]:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _scrub_files(db: Session) -> None:
+    """Erased values stay readable on disk: in SQLite's free space (left by earlier page
+    splits) and write-ahead log, in PostgreSQL's dead row versions. Rewrite the affected
+    storage from the live rows: VACUUM and a truncating checkpoint on SQLite, VACUUM FULL of
+    the erased tables on PostgreSQL. Both need a connection outside any transaction, so this
+    is skipped when the caller (a test) holds the session's transaction.
+    """
+    bind = db.get_bind()
+    if not isinstance(bind, Engine):
+        return
+    if bind.dialect.name == "sqlite":
+        raw = bind.raw_connection()
+        try:
+            raw.driver_connection.execute("VACUUM")
+            busy = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        finally:
+            raw.close()
+        if busy:
+            current_app.logger.warning("The SQLite log could not be truncated after closing a "
+                                       "round; it empties at the next checkpoint.")
+    elif bind.dialect.name == "postgresql":
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            if not _older_transactions_ended(connection):
+                current_app.logger.warning(
+                    "Transactions older than the close still run; the erased values may stay "
+                    "on disk until they end and these tables are vacuumed again: %s",
+                    ", ".join(SCRUBBED_TABLES))
+            connection.exec_driver_sql(f"VACUUM FULL {', '.join(SCRUBBED_TABLES)}")
+
+
+#: Tables whose old row versions hold what a close erases (addresses, token hashes, the link
+#: salt, drafts, pooled submissions) or betray order (deliveries, the responses' xmin).
+SCRUBBED_TABLES = ("invitations", "deliveries", "drafts", "submission_pool", "responses",
+                   "rounds")
+
+
+def _older_transactions_ended(connection) -> bool:
+    """Wait (at most `SCRUB_WAIT_SECONDS`) until no transaction that began before now runs.
+
+    VACUUM FULL keeps every row version that a running transaction might still see, and a
+    snapshot taken in *any* database of the server holds back the horizon, so an open
+    transaction elsewhere would leave the erased rows in the new files.
+    """
+    deadline = time.monotonic() + current_app.config["SCRUB_WAIT_SECONDS"]
+    started = connection.exec_driver_sql("SELECT clock_timestamp()").scalar()
+    while True:
+        older = connection.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+            "AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL) AND xact_start < %s",
+            (started,),
+        ).scalar()
+        if not older:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)

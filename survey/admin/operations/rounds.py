@@ -1,0 +1,118 @@
+"""A round's life before its close: creation (freezing the questionnaire), opening, new dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+import questionnaires
+from questionnaires.model import group_code
+from survey.admin import mailtext
+from survey.admin.models import MailTemplate
+from survey.admin.operations.common import (
+    OperationError,
+)
+from survey.forms import max_length
+from survey.models import Invitation, Round
+
+
+def create_round(
+    db: Session,
+    *,
+    title: str,
+    reference_year: int,
+    opens_on: dt.date,
+    closes_on: dt.date,
+    municipalities: list[str],
+    groups: list[str],
+    definition: Path = questionnaires.DEFAULT_DEFINITION,
+    min_cell_size: int = 5,
+) -> Round:
+    """A draft round that freezes the questionnaire's canonical definition and fingerprint;
+    the file may change afterwards, the round will not. Raises `DefinitionError`."""
+    if closes_on < opens_on:
+        raise OperationError(_l("The closing date is before the opening date."))
+    municipalities = _distinct(municipalities)
+    groups = _distinct(groups)
+    if not municipalities or not groups:
+        raise OperationError(_l("A round needs at least one municipality and one group."))
+    _check_lengths(title.strip(), municipalities, groups)
+    questionnaire = questionnaires.load(definition)
+    _check_groups(questionnaire, groups)
+    round_ = Round(
+        title=title.strip(),
+        questionnaire_id=questionnaire.id,
+        definition=questionnaire.canonical_json,
+        fingerprint=questionnaire.fingerprint,
+        reference_year=reference_year,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        state="draft",
+        min_cell_size=min_cell_size,
+        municipalities=municipalities,
+        groups=groups,
+    )
+    db.add(round_)
+    db.flush()
+    for kind, texts in mailtext.DEFAULTS.items():
+        db.add(MailTemplate(round_id=round_.id, kind=kind, **texts))
+    db.commit()
+    return round_
+
+
+def _check_groups(questionnaire: questionnaires.Questionnaire, groups: list[str]) -> None:
+    """A questionnaire that shows questions by group needs group names it knows: a round of
+    "Politiker" would never show the elected officials their questions."""
+    if not any("group" in v.asked_if.variables for v in questionnaire.variables if v.asked_if):
+        return
+    for name in groups:
+        if group_code(name) is None:
+            raise OperationError(_l(
+                "The questionnaire shows some questions by group, and %(name)s is not one of "
+                "its groups (förtroendevald, medarbetare).", name=name))
+
+
+def _check_lengths(title: str, municipalities: list[str], groups: list[str]) -> None:
+    """Names must fit their columns. SQLite stores any length; PostgreSQL refuses, and a
+    municipality or group name reaches a column only at the first import, weeks later."""
+    if len(title) > (limit := max_length(Round.title)):
+        raise OperationError(_l("The title is longer than %(max)s characters.", max=limit))
+    for name in municipalities:
+        if len(name) > (limit := max_length(Invitation.municipality)):
+            raise OperationError(_l("The municipality name %(name)s is longer than %(max)s "
+                                    "characters.", name=name, max=limit))
+    for name in groups:
+        if len(name) > (limit := max_length(Invitation.group)):
+            raise OperationError(_l("The group name %(name)s is longer than %(max)s "
+                                    "characters.", name=name, max=limit))
+
+
+def _distinct(values: list[str]) -> list[str]:
+    result: list[str] = []
+    for value in (v.strip() for v in values):
+        if value and value.casefold() not in {r.casefold() for r in result}:
+            result.append(value)
+    return result
+
+
+def open_round(db: Session, round_: Round) -> None:
+    """draft -> open. From here on the definition is frozen for good."""
+    if round_.state != "draft":
+        raise OperationError(_l("Only a draft round can be opened."))
+    round_.state = "open"
+    db.commit()
+
+
+def reschedule(db: Session, round_: Round, opens_on: dt.date, closes_on: dt.date) -> None:
+    """New dates, e.g. a week more to answer. Only the dates change, never the instrument;
+    a closed round has erased its links and cannot take answers again."""
+    if round_.state == "closed":
+        raise OperationError(_l("A closed round cannot be opened again."))
+    if closes_on < opens_on:
+        raise OperationError(_l("The closing date is before the opening date."))
+    round_.opens_on = opens_on
+    round_.closes_on = closes_on
+    db.commit()
