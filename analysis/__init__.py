@@ -19,9 +19,9 @@ the results. Modules, in the order a report uses them:
 - :mod:`analysis.report` — everything as JSON-ready data (``paverkan stats``).
 
 Every figure is checked against independent R computations in ``../shared/reference``.
-The package needs numpy, pandas and the HiGHS solver (``highspy``), not scipy: the tests,
-tails and root finder it would take from scipy.stats, scipy.special, scipy.optimize or
-statsmodels are written out as R computes them, because importing those costs a fresh
-``paverkan stats`` more than all its arithmetic (bench/stats.py); the tests check them
-against both libraries.
+The distribution tails come from ``scipy.special``, imported inside the functions that
+compute a p-value, so importing the package (the web app, ``paverkan --help``) stays cheap.
+What stays hand-written says why in its docstring: the conditional odds ratio with its own
+Brent solver (accurate where scipy's and R's are not, and far faster), R's IRLS, CMH with
+R's continuity rule, R's ``p.adjust``; the tests check each against scipy, statsmodels or R.
 """

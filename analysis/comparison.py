@@ -50,7 +50,10 @@ class Difference:
     two-sided exact p; ``fisher_or_*`` the conditional maximum-likelihood odds ratio with its
     exact interval (what R's ``fisher.test`` reports, not the sample odds ratio);
     ``chisq_*`` Pearson's test without continuity correction, ``chisq_yates_p`` the
-    Yates-corrected p for contrast only. Undefined figures are ``None``.
+    Yates-corrected p for contrast only. Undefined figures are ``None``;
+    ``odds_ratio_undefined`` says why the odds ratios are (:data:`NO_EVENTS`,
+    :data:`NO_NON_EVENTS`), ``None`` when they are defined (possibly 0 or infinite, also
+    written ``None``).
     """
 
     table: TwoByTwo
@@ -69,6 +72,15 @@ class Difference:
     chisq_p: float | None
     chisq_min_expected: float | None
     chisq_yates_p: float | None
+    odds_ratio_undefined: str | None = None
+
+
+#: Why a table's odds ratios are undefined (``Difference.odds_ratio_undefined``): nobody
+#: answered yes, or nobody answered no, in either group, so both odds are 0 (or infinite)
+#: and their ratio 0/0. R's ``fisher.test`` prints 0 there; scipy's conditional ``odds_ratio``
+#: gives NaN, as we do.
+NO_EVENTS = "no_events"
+NO_NON_EVENTS = "no_non_events"
 
 
 def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Difference:
@@ -138,12 +150,13 @@ def compare_shares(table: TwoByTwo, confidence: float = CONFIDENCE) -> Differenc
         fisher_or_conditional_mle=_finite(estimate),
         fisher_or_lower=_finite(or_low),
         fisher_or_upper=_finite(or_high),
-        sample_or=(a * d) / (b * c) if b * c > 0 else None,
+        sample_or=(a * d) / (b * c) if b * c > 0 and a + c else None,
         chisq_statistic=pearson[0] if pearson else None,
         chisq_df=1,
         chisq_p=pearson[1] if pearson else None,
         chisq_min_expected=float(expected.min()),
         chisq_yates_p=yates[1] if yates else None,
+        odds_ratio_undefined=NO_EVENTS if a + c == 0 else NO_NON_EVENTS if b + d == 0 else None,
     )
 
 
@@ -186,41 +199,30 @@ def fisher_exact_p(table: TwoByTwo) -> float:
 
 def _hypergeometric(table: TwoByTwo) -> tuple[np.ndarray, np.ndarray]:
     """Support of the first group's "yes" count given the margins, and the logarithms of
-    ``choose(yes, k) * choose(no, first - k)`` (the central hypergeometric weights)."""
+    ``choose(yes, k) * choose(no, first - k)`` (the central hypergeometric weights), as one
+    vectorised ``gammaln`` over the support: a Python loop took seconds at n = 2,000,000."""
+    from scipy.special import gammaln
+
     yes = table.yes_first + table.yes_second
     no = table.no_first + table.no_second
     first = table.yes_first + table.no_first
     support = np.arange(max(0, first - no), min(first, yes) + 1, dtype=float)
-    log_weights = np.array([
-        math.lgamma(yes + 1) - math.lgamma(k + 1) - math.lgamma(yes - k + 1)
-        + math.lgamma(no + 1) - math.lgamma(first - k + 1) - math.lgamma(no - first + k + 1)
-        for k in support])
+    log_weights = (gammaln(yes + 1.0) - gammaln(support + 1) - gammaln(yes - support + 1)
+                   + gammaln(no + 1.0) - gammaln(first - support + 1)
+                   - gammaln(no - first + support + 1))
     return support, log_weights
 
 
 def chi_square_upper_tail(df: int, statistic: float) -> float:
-    """``P(X > statistic)`` for a chi-square with a whole number of degrees of freedom.
+    """``P(X > statistic)`` for a chi-square with ``df`` degrees of freedom: scipy's
+    ``chdtrc`` (the regularised upper incomplete gamma), which keeps its relative accuracy
+    for tiny p-values and any ``df``. Imported here, when a test is computed, so importing
+    :mod:`analysis` (the web app, the CLI) does not pay for ``scipy.special``."""
+    from scipy.special import chdtrc
 
-    The closed forms for integer ``df`` (a Poisson sum for even ``df``; ``erfc`` plus a sum
-    for odd ``df``) add positive terms only, so tiny p-values keep their relative accuracy
-    as with scipy's ``chdtrc``, which importing cost a tenth of a second per start.
-    """
     if statistic <= 0:
         return 1.0
-    half = statistic / 2
-    if df % 2 == 0:
-        term = total = math.exp(-half)
-        for i in range(1, df // 2):
-            term *= half / i
-            total += term
-        return total
-    root = math.sqrt(statistic)
-    total = math.erfc(root / math.sqrt(2))
-    term = math.sqrt(2 / math.pi) * root * math.exp(-half)
-    for j in range(1, (df + 1) // 2):
-        total += term
-        term *= statistic / (2 * j + 1)
-    return total
+    return float(chdtrc(df, statistic))
 
 
 @dataclass(frozen=True)
@@ -291,7 +293,9 @@ def conditional_odds_ratio(table: TwoByTwo,
     Returns
     -------
     (estimate, lower, upper) : tuple of float
-        ``0`` and ``inf`` at the boundary of the support (no yes or no no in a group).
+        ``0`` and ``inf`` at the boundary of the support (no yes or no no in a group); the
+        estimate is NaN, the interval (0, inf), when the margins allow a single table
+        (nobody, or everybody, answered yes): the likelihood does not depend on the ratio.
 
     References
     ----------
@@ -317,6 +321,8 @@ def conditional_odds_ratio(table: TwoByTwo,
     def lower_tail(ratio: float) -> float:
         return float(density(ratio)[support <= a].sum())
 
+    if low == high:
+        return math.nan, 0.0, math.inf
     alpha = (1 - confidence) / 2
     estimate = (0.0 if a == low else math.inf if a == high
                 else _solve_ratio(lambda t: mean(t) - a, mean(1.0) - a, increasing=True))
@@ -433,7 +439,9 @@ def mantel_haenszel(tables: Mapping[str, TwoByTwo],
     Mantel, N. & Haenszel, W. (1959). JNCI 22, 719-748. Robins, J., Breslow, N. &
     Greenland, S. (1986). Biometrics 42, 311-323. Agresti (2013), section 6.4.
     """
-    usable = [t.array for t in tables.values() if t.array.sum() >= 2]
+    # Floats before multiplying: row1 * row2 * col1 * col2 overflows int64 in a stratum
+    # above ~110,000 answers and silently gave a wrong statistic.
+    usable = [t.array.astype(float) for t in tables.values() if t.array.sum() >= 2]
     observed = expected = variance = 0.0
     for tab in usable:
         n = tab.sum()

@@ -14,7 +14,8 @@ class Adjusted:
 
     ``holm`` controls the family-wise error rate (Holm's step-down), ``BH`` the false
     discovery rate (Benjamini-Hochberg step-up), ``bonferroni`` is the simple bound, for
-    contrast. Items whose p-value is undefined are left out of the family.
+    contrast. Items whose p-value is ``None`` are left out; a NaN p-value stays NaN in
+    every adjustment and is not counted in the family's size (R's ``p.adjust``).
     """
 
     raw: Mapping[str, float]
@@ -34,7 +35,8 @@ def adjust(pvalues: Mapping[str, float | None]) -> Adjusted:
     Parameters
     ----------
     pvalues : mapping of str to float or None
-        The family, e.g. one p-value per item; ``None`` (not testable) is left out.
+        The family, e.g. one p-value per item; ``None`` (not testable) is left out, NaN
+        (undefined) is kept as NaN and not counted in ``m``, as R's ``p.adjust`` does.
 
     Returns
     -------
@@ -47,17 +49,21 @@ def adjust(pvalues: Mapping[str, float | None]) -> Adjusted:
     """
     family = {key: float(p) for key, p in pvalues.items() if p is not None}
     keys = list(family)
-    p = np.array(list(family.values()), dtype=float)
+    everything = np.array(list(family.values()), dtype=float)
+    defined = ~np.isnan(everything)
+    p = everything[defined]
     m = p.size
-    holm = np.empty(m)
     order = np.argsort(p, kind="stable")
+    descending = order[::-1]
+    holm = np.empty(m)
     holm[order] = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
     bh = np.empty(m)
-    descending = order[::-1]
     bh[descending] = np.minimum(1.0, np.minimum.accumulate(m / (m - np.arange(m)) * p[descending]))
     bonferroni = np.minimum(1.0, m * p)
 
     def keyed(values: np.ndarray) -> dict[str, float]:
-        return dict(zip(keys, (float(v) for v in values), strict=True))
+        full = np.full(everything.size, np.nan)
+        full[defined] = values
+        return dict(zip(keys, (float(v) for v in full), strict=True))
 
     return Adjusted(raw=family, holm=keyed(holm), BH=keyed(bh), bonferroni=keyed(bonferroni))

@@ -102,8 +102,10 @@ def rank_sum_test(first: np.ndarray, second: np.ndarray) -> RankSumTest | None:
     ranks = (np.cumsum(ties) - (ties - 1) / 2)[position]
     u_first = float(ranks[:n1].sum() - n1 * (n1 + 1) / 2)
     total = n1 + n2
+    # In floats: ties**3 overflows int64 above 2.1 million tied answers.
+    tied = ties.astype(float)
     sigma = float(np.sqrt(n1 * n2 / 12 * ((total + 1)
-                                          - np.sum(ties**3 - ties) / (total * (total - 1)))))
+                                          - np.sum(tied**3 - tied) / (total * (total - 1)))))
     deviation = u_first - n1 * n2 / 2
     return RankSumTest(
         n_first=int(n1),

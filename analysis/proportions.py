@@ -21,13 +21,11 @@ def z_value(confidence: float = CONFIDENCE) -> float:
 
 
 def normal_upper_tail(z: float) -> float:
-    """``1 - Phi(z)`` without cancellation, as ``erfc(z / sqrt 2) / 2`` (scipy's ``ndtr(-z)``).
+    """``1 - Phi(z)`` without cancellation: scipy's ``ndtr(-z)``, imported when a p-value is
+    computed so importing :mod:`analysis` stays cheap for the web app and the CLI."""
+    from scipy.special import ndtr
 
-    The normal and chi-square tails the package needs are written with :mod:`math` (and
-    :meth:`statistics.NormalDist.inv_cdf`, Wichura's AS 241 as in R's ``qnorm``) because
-    importing ``scipy.special`` cost every start of ``paverkan stats`` a tenth of a second.
-    """
-    return 0.5 * math.erfc(z / math.sqrt(2))
+    return float(ndtr(-z))
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ of every small (primary) group must have at least two values that fit them.
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,8 +26,8 @@ from analysis.disclosure import (
     protect,
     table_from_frame,
 )
+from tests.analysis.conftest import REFERENCE_A
 
-REFERENCE_A = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "a"
 LEVELS = {
     "municipality": ("Linköping", "Norrköping"),
     "group": ("förtroendevald", "medarbetare"),

@@ -33,8 +33,8 @@ from analysis.rounds import IncomparableRounds, compare_rounds
 from analysis.weights import response_rates, weighted_shares
 from questionnaires.model import NOT_ASKED, SKIPPED
 from survey.commands.stats import stats
+from tests.analysis.conftest import REFERENCE_ROOT
 
-REFERENCE_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 REFERENCE_FOLDERS = sorted(p for p in REFERENCE_ROOT.iterdir() if p.is_dir()) if (
     REFERENCE_ROOT.is_dir()) else []
 
@@ -341,3 +341,73 @@ def test_chi_square_and_normal_tails_equal_scipys_down_to_tiny_p_values(df: int)
     for z in (-8.0, -1.96, 0.0, 1.0, 6.0, 30.0):
         assert normal_upper_tail(z) == pytest.approx(norm.sf(z), rel=1e-11, abs=0)
     assert z_value() == pytest.approx(norm.ppf(0.975), rel=1e-15)
+
+
+@pytest.mark.parametrize(("df", "statistic"), [(500, 1702.0), (2000, 2553.0), (50, 1500.0),
+                                               (12, 900.0), (1, 1300.0)])
+def test_a_homogeneity_test_with_many_degrees_of_freedom_keeps_its_tiny_p_value(
+        df: int, statistic: float) -> None:
+    """Large df and large statistics: scipy's value (df 500 at 1702 is 9.5e-131, not 0)."""
+    assert chi_square_upper_tail(df, statistic) == pytest.approx(chi2.sf(statistic, df),
+                                                                 rel=1e-10, abs=0)
+    assert chi_square_upper_tail(df, statistic) > 0
+    assert chi_square_upper_tail(df, float("inf")) == 0.0
+
+
+def test_a_stratum_of_200000_answers_gives_statsmodels_cmh_not_an_overflow() -> None:
+    """row1 * row2 * col1 * col2 of a 200,000-answer stratum is beyond int64."""
+    strata = {"förtroendevald": TwoByTwo(30_000, 70_000, 25_000, 75_000),
+              "medarbetare": TwoByTwo(12, 40, 9, 44)}
+    result = mantel_haenszel(strata)
+    expected = StratifiedTable([t.array for t in strata.values()]).test_null_odds(
+        correction=False)
+    assert result.statistic == pytest.approx(expected.statistic, rel=1e-10)
+    assert result.p_value == pytest.approx(chi2.sf(expected.statistic, 1), rel=1e-9)
+
+
+def test_three_million_tied_answers_give_scipys_rank_sum_p_value() -> None:
+    """The tie correction's t^3 overflows int64 above 2.1 million ties."""
+    rng = np.random.default_rng(3)
+    first = rng.choice([0.0, 1.0], 1_600_000, p=[0.95, 0.05])
+    second = rng.choice([0.0, 1.0], 1_400_000, p=[0.949, 0.051])
+    result = rank_sum_test(first, second)
+    for continuity, ours in ((True, result.p_correct_true), (False, result.p_correct_false)):
+        expected = mannwhitneyu(first, second, use_continuity=continuity,
+                                alternative="two-sided", method="asymptotic")
+        assert ours == pytest.approx(expected.pvalue, rel=1e-7)
+
+
+def test_an_undefined_p_value_in_a_family_stays_undefined_and_is_not_counted() -> None:
+    """R's p.adjust: NaN stays NaN and the family has as many members as defined p-values
+    (Holm and BH equal statsmodels on the defined ones; nothing turns into NaN)."""
+    raw = {"q_threat": 0.01, "q_bribe": float("nan"), "q_film": 0.04, "q_harass": 0.03}
+    result = adjust(raw)
+    defined = [p for p in raw.values() if not np.isnan(p)]
+    for method, name in ((result.holm, "holm"), (result.BH, "fdr_bh"),
+                         (result.bonferroni, "bonferroni")):
+        assert np.isnan(method["q_bribe"])
+        assert [method[k] for k in ("q_threat", "q_film", "q_harass")] == pytest.approx(
+            multipletests(defined, method=name)[1], rel=1e-12)
+
+
+def test_a_table_with_no_events_reports_its_odds_ratio_as_undefined_not_zero() -> None:
+    """Nobody answered yes in either group: both odds are 0, their ratio undefined (scipy's
+    conditional odds_ratio gives NaN and the interval (0, inf)); likewise nobody no."""
+    for table, reason in ((TwoByTwo(0, 12, 0, 9), "no_events"),
+                          (TwoByTwo(7, 0, 4, 0), "no_non_events")):
+        result = compare_shares(table)
+        expected = odds_ratio(table.array, kind="conditional")
+        assert np.isnan(expected.statistic)
+        assert result.fisher_or_conditional_mle is None and result.sample_or is None
+        assert result.odds_ratio_undefined == reason
+        assert (result.fisher_or_lower, result.fisher_or_upper) == (0.0, None)
+        assert result.fisher_p == 1.0
+    assert compare_shares(TwoByTwo(0, 12, 3, 9)).odds_ratio_undefined is None
+
+
+def test_fisher_at_two_million_answers_equals_scipy_and_is_vectorised() -> None:
+    """Fisher's p on a county-of-counties table of 2,000,000 answers, against scipy; the
+    hypergeometric weights are one vectorised computation, not a Python loop per table."""
+    table = TwoByTwo(101_000, 899_000, 100_000, 900_000)
+    assert compare_shares(table).fisher_p == pytest.approx(
+        fisher_exact(table.array).pvalue, rel=1e-6)
