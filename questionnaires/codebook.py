@@ -46,6 +46,8 @@ class CodebookEntry:
     #: canonical condition, ``None`` when everyone was asked.
     asked_if: str | None = None
     asked: Text = EVERYONE
+    #: codes offered only under a condition: (code, canonical condition, condition in words).
+    offered_if: tuple[tuple[int, str, Text], ...] = ()
     #: computed indicators only: the formula and the formula in words.
     formula: str | None = None
     formula_words: Text | None = None
@@ -88,6 +90,11 @@ def build(questionnaire: Questionnaire) -> Codebook:
                     codes=variable.options,
                     asked_if=str(condition) if condition else None,
                     asked=describe(condition, lookup) if condition else EVERYONE,
+                    offered_if=tuple(
+                        (o.code, str(o.show_if), describe(o.show_if, lookup))
+                        for o in variable.options
+                        if o.show_if is not None
+                    ),
                     sensitive=variable.sensitive,
                     minimum=variable.minimum,
                     maximum=variable.maximum,
@@ -253,6 +260,7 @@ _HEADINGS = {
         "code": "Kod",
         "label": "Etikett",
         "role": "Roll",
+        "offered": "Erbjuds om",
         "sensitive": "Känslig: fritext och liknande visas aldrig i resultat, bara för forskare.",
         "range": "Giltiga värden",
         "max_length": "Högst antal tecken",
@@ -278,6 +286,7 @@ _HEADINGS = {
         "code": "Code",
         "label": "Label",
         "role": "Role",
+        "offered": "Offered if",
         "sensitive": "Sensitive: never shown in results, for researchers only.",
         "range": "Valid values",
         "max_length": "Maximum length",
@@ -340,7 +349,17 @@ def _entry_markdown(entry: CodebookEntry, lang: str, h: dict[str, str]) -> list[
         lines.append(f"- {h['max_length']}: {entry.max_length}")
     if entry.sensitive:
         lines.append(f"- {h['sensitive']}")
-    if entry.codes:
+    if entry.codes and entry.offered_if:
+        offered = {code: f"`{condition}` – {words(lang)}" for code, condition, words in
+                   entry.offered_if}
+        lines += [
+            "",
+            f"| {h['code']} | {h['label']} | {h['role']} | {h['offered']} |",
+            "|---:|---|---|---|",
+            *(f"| {o.code} | {_cell(o.label(lang))} | {o.role.value} | "
+              f"{_cell(offered.get(o.code, ''))} |" for o in entry.codes),
+        ]
+    elif entry.codes:
         lines += [
             "",
             f"| {h['code']} | {h['label']} | {h['role']} |",

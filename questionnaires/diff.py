@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from questionnaires.fingerprint import canonical_data
-from questionnaires.model import Questionnaire, Variable
+from questionnaires.model import Option, Questionnaire, Variable
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,9 @@ def _variable_structure(name: str, a: Variable, b: Variable, type_a, type_b) -> 
     for code in sorted(codes_a.keys() & codes_b.keys()):
         if codes_a[code] != codes_b[code]:
             changes.append(f"{name}: code {code} role {codes_a[code]} → {codes_b[code]}")
+        offered_a, offered_b = (_offered_if(v.option(code)) for v in (a, b))
+        if offered_a != offered_b:
+            changes.append(f"{name}: code {code} offered if {offered_a} → {offered_b}")
     condition_a = str(a.asked_if) if a.asked_if else "everyone"
     condition_b = str(b.asked_if) if b.asked_if else "everyone"
     if condition_a != condition_b:
@@ -92,6 +95,10 @@ def _variable_structure(name: str, a: Variable, b: Variable, type_a, type_b) -> 
         if getattr(a, attribute) != getattr(b, attribute):
             changes.append(f"{name}: {attribute} {getattr(a, attribute)} → {getattr(b, attribute)}")
     return changes
+
+
+def _offered_if(option: Option | None) -> str:
+    return str(option.show_if) if option is not None and option.show_if else "always"
 
 
 def _texts(data: Any, path: str = "") -> dict[str, str]:

@@ -60,7 +60,10 @@ def _text(text: Text) -> dict[str, str]:
 
 
 def _option(option: Option) -> dict[str, Any]:
-    return {"code": option.code, **_text(option.label), "role": option.role.value}
+    data = {"code": option.code, **_text(option.label), "role": option.role.value}
+    if option.show_if is not None:
+        data["show_if"] = str(option.show_if)
+    return data
 
 
 def _scale(scale: Scale) -> dict[str, Any]:

@@ -445,12 +445,16 @@ class _Builder:
                 codes.append(code)
         return tuple(codes)
 
-    def options(self, node: Node, what: str) -> tuple[Option, ...]:
+    def options(
+        self, node: Node, what: str, conditions: Callable[[str], str | None] | None = None
+    ) -> tuple[Option, ...]:
+        """The options of a list; ``conditions`` checks the names an option's ``show_if``
+        uses, and is ``None`` where options cannot have one (a scale, a grid)."""
         options: list[Option] = []
         seen: dict[int, Node] = {}
         for option_node in self.sequence(node, f"the options of {what}", f"{what} has no options"):
             fields = self.mapping(
-                option_node, f"an option of {what}", {"code", "sv", "en"}, {"role"}
+                option_node, f"an option of {what}", {"code", "sv", "en"}, {"role", "show_if"}
             )
             if fields is None:
                 continue
@@ -472,8 +476,17 @@ class _Builder:
                 except ValueError:
                     choices = ", ".join(r.value for r in OptionRole)
                     self.problem(fields["role"], f"unknown role {raw!r} (use one of {choices})")
+            show_if = None
+            if "show_if" in fields and conditions is None:
+                self.problem(
+                    fields["show_if"],
+                    f"an option of {what} cannot have show_if; only the options written in a "
+                    "single or multiple question can",
+                )
+            elif "show_if" in fields:
+                show_if = self.condition(fields["show_if"], conditions)
             if code is not None and label is not None:
-                options.append(Option(code, label, role))
+                options.append(Option(code, label, role, show_if))
         if isinstance(node.value, list) and len(node.value) == 1:
             self.problem(node, f"{what} has a single option; give at least two")
         return tuple(options)
@@ -564,7 +577,9 @@ class _Builder:
         options: tuple[Option, ...] = ()
         scale = None
         if qtype in _CHOICE_TYPES:
-            options, scale = self.choices(node, fields, what)
+            conditional = qtype in (QuestionType.SINGLE, QuestionType.MULTIPLE)
+            conditions = self.answer_reference_check(page_id) if conditional else None
+            options, scale = self.choices(node, fields, what, conditions)
         minimum = maximum = max_length = None
         if qtype is QuestionType.NUMBER:
             # Negative values are the exports' codes for "not asked" and "skipped".
@@ -617,12 +632,12 @@ class _Builder:
             variables=variables,
         )
 
-    def choices(self, node: Node, fields: dict[str, Node], what: str):
+    def choices(self, node: Node, fields: dict[str, Node], what: str, conditions):
         if ("options" in fields) == ("scale" in fields):
             self.problem(node, f"{what} needs either 'options' or 'scale' (exactly one)")
             return (), None
         if "options" in fields:
-            return self.options(fields["options"], what), None
+            return self.options(fields["options"], what, conditions), None
         name = self.string(fields["scale"], "the scale")
         if name not in self.scales:
             hint = difflib.get_close_matches(name or "", sorted(self.scales), n=1)
@@ -658,12 +673,13 @@ class _Builder:
         if qtype is QuestionType.MULTIPLE:
             for option in options:
                 label = Text(f"{text.sv} – {option.label.sv}", f"{text.en} – {option.label.en}")
+                # An option not offered is not asked: its variable is -1, not a "no".
                 var = Variable(
                     f"{qid}_{option.code}",
                     label,
                     VariableKind.BINARY,
                     options=BINARY_OPTIONS,
-                    **common,
+                    **{**common, "asked_if": _and_maybe(asked_if, option.show_if)},
                 )
                 wanted.append((var.name, var))
         elif qtype is QuestionType.GRID:

@@ -79,10 +79,16 @@ class Option:
     code: int
     label: Text
     role: OptionRole = OptionRole.SUBSTANTIVE
+    #: The option is offered only when this holds (earlier answers only), so that "what was
+    #: the most serious incident" lists only the kinds the respondent reported.
+    show_if: Expression | None = None
 
     @property
     def substantive(self) -> bool:
         return self.role is OptionRole.SUBSTANTIVE
+
+    def is_offered(self, answers: Answers) -> bool:
+        return self.show_if is None or bool(self.show_if.evaluate(answers))
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,12 @@ class Variable:
     def is_asked(self, answers: Answers) -> bool:
         return self.asked_if is None or bool(self.asked_if.evaluate(answers))
 
+    def accepts(self, value: Answer, answers: Answers) -> bool:
+        """Whether ``value`` is an answer this respondent could give: a code of an option
+        that was not offered (its condition fails) is a contradiction, never an answer."""
+        option = self.option(value) if self.options and isinstance(value, int) else None
+        return option is None or option.is_offered(answers)
+
 
 @dataclass(frozen=True)
 class GridItem:
@@ -159,6 +171,10 @@ class Question:
     sensitive: bool = False
     #: the variables this question produces, in order (filled by the loader).
     variables: tuple[Variable, ...] = ()
+
+    def offered_options(self, answers: Answers) -> tuple[Option, ...]:
+        """The options shown to a respondent with these answers (see :attr:`Option.show_if`)."""
+        return tuple(o for o in self.options if o.is_offered(answers))
 
 
 @dataclass(frozen=True)

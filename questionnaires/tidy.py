@@ -111,7 +111,7 @@ def _multiple_choice_answered(questionnaire: Questionnaire,
         ticked = any(classified[v.name] == 1 for o, v in options if o.substantive)
         if refused or not ticked:
             for option, variable in options:
-                if option.substantive:
+                if option.substantive and classified[variable.name] != NOT_ASKED:
                     classified[variable.name] = SKIPPED
     return classified
 

@@ -28,8 +28,8 @@ def context(group: str) -> dict[str, int]:
 
 def prune(questionnaire: Questionnaire, answers: Answers, scope: Answers) -> dict:
     """Drop answers to questions this respondent is no longer asked (pages filtered away by
-    a changed earlier answer), repeating until nothing changes, since one dropped answer can
-    hide further questions."""
+    a changed earlier answer) and choices of options no longer offered, repeating until
+    nothing changes, since one dropped answer can hide further questions."""
     current = dict(answers)
     while True:
         visible = {**scope, **current}
@@ -39,7 +39,9 @@ def prune(questionnaire: Questionnaire, answers: Answers, scope: Answers) -> dic
             if page.is_shown(visible)
             for question in page.questions
             for variable in question.variables
-            if variable.name in current and variable.is_asked(visible)
+            if variable.name in current
+            and variable.is_asked(visible)
+            and variable.accepts(current[variable.name], visible)
         }
         if kept == current:
             return kept

@@ -12,18 +12,24 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field
 
-from questionnaires.model import Page, Question, QuestionType
+from questionnaires.model import Answers, Option, Page, Question, QuestionType
 
 #: A free-text answer without its own limit in the definition.
 DEFAULT_MAX_LENGTH = 2000
 
 
 class _Answer(Field):
-    """A field rendered by our templates (not by WTForms widgets)."""
+    """A field rendered by our templates (not by WTForms widgets).
 
-    def __init__(self, question: Question, **kwargs) -> None:
+    ``options`` are the options this respondent is offered (an option's condition may hide
+    it); a code outside them is refused like any code that is not an option, so a tampered
+    form cannot store an answer that contradicts earlier ones.
+    """
+
+    def __init__(self, question: Question, options: tuple[Option, ...] = (), **kwargs) -> None:
         super().__init__(**kwargs)
         self.question = question
+        self.options = options
 
     def answers(self) -> dict:
         """The variables this field sets, by name; unanswered ones are absent."""
@@ -33,10 +39,9 @@ class _Answer(Field):
 class ChoiceField(_Answer):
     """One option of a single-choice or scale question, or one grid row."""
 
-    def __init__(self, question: Question, variable: str, codes: set[int], **kwargs) -> None:
-        super().__init__(question, **kwargs)
+    def __init__(self, question: Question, variable: str, options, **kwargs) -> None:
+        super().__init__(question, options, **kwargs)
         self.variable = variable
-        self.codes = codes
 
     def process_formdata(self, valuelist) -> None:
         raw = valuelist[-1] if valuelist else ""
@@ -44,7 +49,7 @@ class ChoiceField(_Answer):
             self.data = None
             return
         code = _int(raw)
-        if code not in self.codes:
+        if code not in {option.code for option in self.options}:
             self.data = None
             raise ValueError(_("Choose one of the options shown."))
         self.data = code
@@ -58,12 +63,12 @@ class MultipleField(_Answer):
 
     def process_formdata(self, valuelist) -> None:
         codes = {_int(raw) for raw in valuelist}
-        allowed = {option.code for option in self.question.options}
+        allowed = {option.code for option in self.options}
         if not codes <= allowed:
             self.data = None
             raise ValueError(_("Choose among the options shown."))
         self.data = sorted(codes)
-        exclusive = [o for o in self.question.options if not o.substantive and o.code in codes]
+        exclusive = [o for o in self.options if not o.substantive and o.code in codes]
         if exclusive and len(codes) > 1:
             raise ValueError(
                 _(
@@ -75,9 +80,7 @@ class MultipleField(_Answer):
     def answers(self) -> dict:
         if not self.data:
             return {}
-        return {
-            f"{self.question.id}_{o.code}": int(o.code in self.data) for o in self.question.options
-        }
+        return {f"{self.question.id}_{o.code}": int(o.code in self.data) for o in self.options}
 
 
 class NumberField(_Answer):
@@ -144,20 +147,23 @@ class PageForm(FlaskForm):
         return result
 
 
-def page_form(page: Page, questions: list[Question], answers: dict, formdata=None) -> PageForm:
-    """A form for the questions of ``page`` this respondent is asked, filled from ``answers``."""
+def page_form(
+    page: Page, questions: list[Question], answers: dict, scope: Answers, formdata=None
+) -> PageForm:
+    """A form for the questions of ``page`` this respondent is asked, filled from ``answers``;
+    ``scope`` (earlier answers and the context variables) decides which options are offered."""
     fields: dict[str, Field] = {}
     data: dict = {}
     for question in questions:
-        codes = {o.code for o in question.options}
+        options = question.offered_options(scope)
         if question.type is QuestionType.GRID:
             for item in question.items:
-                fields[item.variable] = ChoiceField(question, item.variable, codes)
+                fields[item.variable] = ChoiceField(question, item.variable, options)
                 data[item.variable] = answers.get(item.variable)
         elif question.type is QuestionType.MULTIPLE:
-            fields[question.id] = MultipleField(question)
+            fields[question.id] = MultipleField(question, options)
             data[question.id] = [
-                o.code for o in question.options if answers.get(f"{question.id}_{o.code}") == 1
+                o.code for o in options if answers.get(f"{question.id}_{o.code}") == 1
             ]
         elif question.type is QuestionType.NUMBER:
             fields[question.id] = NumberField(question)
@@ -166,7 +172,7 @@ def page_form(page: Page, questions: list[Question], answers: dict, formdata=Non
             fields[question.id] = TextField(question)
             data[question.id] = answers.get(question.id)
         else:
-            fields[question.id] = ChoiceField(question, question.id, codes)
+            fields[question.id] = ChoiceField(question, question.id, options)
             data[question.id] = answers.get(question.id)
     form_class = type(f"Page_{page.id}", (PageForm,), fields)
     return form_class(formdata=formdata, data=data)

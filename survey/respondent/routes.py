@@ -142,6 +142,7 @@ def page(respondent: Respondent, page_id: str):
         current,
         questions,
         respondent.answers,
+        respondent.scope,
         formdata=request.form if request.method == "POST" else None,
     )
     if request.method == "POST" and form.validate():

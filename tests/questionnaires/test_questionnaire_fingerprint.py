@@ -74,6 +74,15 @@ STRUCTURE = {
         ("show_if: group == 1", "show_if: group == 2"),
         ["q1: asked if group == 1 → group == 2"],
     ),
+    "option condition added": (
+        ("role: dont_know}", "role: dont_know, show_if: group == 2}"),
+        ["q1: code 98 offered if always → group == 2"],
+    ),
+    "multiple-choice option condition added": (
+        ("{code: 2, sv: Rädd, en: Afraid}", "{code: 2, sv: Rädd, en: Afraid, show_if: b2 == 2}"),
+        ["why_2: asked if any(b1 in (1, 2), b2 in (1, 2)) → "
+         "any(b1 in (1, 2), b2 in (1, 2)) and b2 == 2"],
+    ),
     "range changed": (("max: 99", "max: 98"), ["age: maximum 99 → 98"]),
     "yes codes changed": (
         ("yes_codes: [1, 2]", "yes_codes: [2]"),

@@ -56,6 +56,9 @@ CASES = [
     ("duplicate-page-id", 14, 9, "duplicate page id 'p1' (first at line 4)"),
     ("single-option", 11, 11, "question 'q1' has a single option; give at least two"),
     ("duplicate-question-id", 13, 13, "duplicate question id 'reasons' (first at line 7)"),
+    ("option-condition-same-page", 18, 51, "show_if uses 'q1', which is asked on the same page"),
+    ("option-condition-in-scale", 7, 64, "an option of scale 'frequency' cannot have show_if"),
+    ("option-condition-unknown-code", 21, 51, "q1 == 7: 7 is not a code of q1"),
     ("unquoted-question-mark", 9, 30, "YAML syntax: expected ',' or '}', but got '?'; put a "
      "text containing : ? # or , in quotes"),
 ]  # fmt: skip
