@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond PyPI: Debian's Chromium and ChromeDriver for the
-# browser tests, npm (Debian's package) and, through it, axe-core from the npm registry.
+# browser tests, nginx with its headers-more module for the https stack test (the README's
+# production set-up), npm (Debian's package) and, through it, axe-core from the npm registry.
 # Idempotent; quiet when all is present. Without root the missing parts are named and the
 # tests that need them are skipped (CI, which requires them, then fails).
 set -euo pipefail
@@ -10,6 +11,9 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
 command -v npm >/dev/null || missing+=(npm)
+test -x /usr/sbin/nginx || missing+=(nginx)
+test -f /usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so \
+  || missing+=(libnginx-mod-http-headers-more-filter)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

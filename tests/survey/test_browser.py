@@ -80,9 +80,8 @@ def live(tmp_path_factory):
     db.database(app).engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser(request):
-    require(request.config, "browser")
+def start_chrome(*extra_flags: str) -> webdriver.Chrome:
+    """Headless Debian Chromium through chromedriver; `extra_flags` add to the usual ones."""
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -94,10 +93,18 @@ def browser(request):
         "--disable-sync",
         "--no-first-run",
         "--window-size=1024,900",
+        *extra_flags,
     ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.set_script_timeout(60)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser(request):
+    require(request.config, "browser")
+    driver = start_chrome()
     yield driver
     driver.quit()
 
