@@ -16,10 +16,16 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 NONCE_BYTES = 12
+#: The padded plaintext starts with the real length in this many bytes.
+LENGTH_BYTES = 4
 
 
 class CannotOpen(Exception):
     """The sealed data was not made with this key (or was altered)."""
+
+
+class TooLarge(ValueError):
+    """The plaintext does not fit the fixed size it must be padded to."""
 
 
 def derive_key(secret: bytes | str, purpose: str, length: int = 32) -> bytes:
@@ -49,3 +55,21 @@ def unseal(key: bytes, sealed: bytes, associated: bytes = b"") -> bytes:
         return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], associated)
     except (InvalidTag, ValueError) as exc:
         raise CannotOpen from exc
+
+
+def seal_padded(key: bytes, plaintext: bytes, size: int, associated: bytes = b"") -> bytes:
+    """:func:`seal` of the plaintext padded to exactly ``size`` bytes, so every value sealed
+    for one purpose has one length whatever it holds (a length would pair a sealed value with
+    its copy in clear, docs/anonymity.md). Refuses a plaintext that does not fit."""
+    if len(plaintext) > size:
+        raise TooLarge(f"{len(plaintext)} bytes do not fit a sealed size of {size}")
+    padded = len(plaintext).to_bytes(LENGTH_BYTES, "big") + plaintext.ljust(size, b"\0")
+    return seal(key, padded, associated)
+
+
+def unseal_padded(key: bytes, sealed: bytes, associated: bytes = b"") -> bytes:
+    padded = unseal(key, sealed, associated)
+    length = int.from_bytes(padded[:LENGTH_BYTES], "big")
+    if length > len(padded) - LENGTH_BYTES:
+        raise CannotOpen
+    return padded[LENGTH_BYTES:LENGTH_BYTES + length]

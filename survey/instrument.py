@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 
 import questionnaires
-from questionnaires.model import Answers, Page, Question, Questionnaire, group_code
-from survey.models import Round
+from questionnaires.loader import DEFAULT_MAX_LENGTH
+from questionnaires.model import (
+    Answers,
+    Page,
+    Question,
+    Questionnaire,
+    Variable,
+    VariableKind,
+    group_code,
+)
+from survey.forms import max_length
+from survey.models import Invitation, Round
+
+#: JSON (``ensure_ascii=False``, UTF-8) spends at most this many bytes on one character of a
+#: string: a control character becomes ``\u0000``.
+JSON_BYTES_PER_CHARACTER = 6
+#: Room for a sealed record's keys, braces and separators beyond what :func:`sealed_size`
+#: counts one by one.
+ENVELOPE_BYTES = 256
 
 
 @lru_cache(maxsize=16)
@@ -17,6 +35,46 @@ def _parse(fingerprint: str, definition: str) -> Questionnaire:
 def questionnaire_of(round_: Round) -> Questionnaire:
     """The round's questionnaire; parsed once per process and definition."""
     return _parse(round_.fingerprint, round_.definition)
+
+
+def sealed_size(round_: Round) -> int:
+    """The one plaintext size every draft and pool entry of a round is padded to.
+
+    An upper bound of what the instrument lets a respondent write: every variable answered
+    with its longest value (free text at its maximum length, escaped), the stratum's names
+    at their column lengths and the longest page id. A draft or pool entry that held less
+    would otherwise be as long as its answers, and so paired by its length with the same
+    answers in clear after the flush (docs/anonymity.md).
+    """
+    return _sealed_size(round_.fingerprint, round_.definition)
+
+
+@lru_cache(maxsize=16)
+def _sealed_size(fingerprint: str, definition: str) -> int:
+    questionnaire = _parse(fingerprint, definition)
+    answers = sum(_json_string(len(v.name)) + 2 + _value_bytes(v) + 2
+                  for p in questionnaire.pages for q in p.questions for v in q.variables)
+    stratum = sum(_json_string(max_length(column))
+                  for column in (Invitation.municipality, Invitation.group, Invitation.unit))
+    page = _json_string(max(len(p.id) for p in questionnaire.pages))
+    return ENVELOPE_BYTES + answers + stratum + page
+
+
+def _json_string(characters: int) -> int:
+    return JSON_BYTES_PER_CHARACTER * characters + 2
+
+
+def _value_bytes(variable: Variable) -> int:
+    if variable.kind is VariableKind.TEXT:
+        return _json_string(variable.max_length or DEFAULT_MAX_LENGTH)
+    codes = [len(str(o.code)) for o in variable.options]
+    # A number field takes at most nine characters; an int is never longer than eleven.
+    return max([11, *codes])
+
+
+def encode(record: dict) -> bytes:
+    """A draft's or pool entry's record as the bytes :func:`sealed_size` bounds."""
+    return json.dumps(record, ensure_ascii=False).encode()
 
 
 def context(group: str) -> dict[str, int]:

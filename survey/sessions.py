@@ -2,8 +2,10 @@
 
 The cookie holds 32 random bytes. The row is keyed by a hash of them and its content is
 sealed with a key derived from them, so the session table alone cannot tell which respondent
-(or which link) a session belongs to. Expiry is a date that slides forward with use; a row is
-only rewritten when its content or expiry date changes.
+(or which link) a session belongs to. The content is padded to whole blocks of
+``SESSION_BLOCK`` bytes: every respondent's session fits one block, so all have one length
+whatever they hold (a language, a link, "submitted"). Expiry is a date that slides forward
+with use; a row is only rewritten when its content or expiry date changes.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from sqlalchemy import delete
 from werkzeug.datastructures import CallbackDict
 
 from survey import db, migrate
-from survey.crypto import CannotOpen, derive_key, seal, unseal
+from survey.crypto import CannotOpen, derive_key, seal_padded, unseal_padded
 from survey.models import ServerSession
+
+SESSION_BLOCK = 1024
 
 
 class Session(CallbackDict, SessionMixin):
@@ -60,7 +64,7 @@ class ServerSessionInterface(SessionInterface):
         if row is None or row.expires_on < dt.date.today():
             return Session()
         try:
-            data = json.loads(unseal(_key(cookie), row.content))
+            data = json.loads(unseal_padded(_key(cookie), row.content))
         except CannotOpen:
             return Session()
         return Session(data, cookie=cookie, expires_on=row.expires_on)
@@ -87,7 +91,7 @@ class ServerSessionInterface(SessionInterface):
             _delete_expired(database)
         elif not session.modified and session.expires_on == expires_on:
             return
-        content = seal(_key(session.cookie), json.dumps(dict(session)).encode())
+        content = _seal(session.cookie, dict(session))
         row = ServerSession(id=_row_id(session.cookie), content=content, expires_on=expires_on)
         database.merge(row)
         database.commit()
@@ -101,6 +105,12 @@ class ServerSessionInterface(SessionInterface):
             samesite=self.get_cookie_samesite(app),
         )
         response.vary.add("Cookie")
+
+
+def _seal(cookie: str, data: dict) -> bytes:
+    plaintext = json.dumps(data).encode()
+    blocks = max(1, -(-len(plaintext) // SESSION_BLOCK))
+    return seal_padded(_key(cookie), plaintext, blocks * SESSION_BLOCK)
 
 
 def _delete_expired(database) -> None:

@@ -21,7 +21,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.crypto import derive_key, keyed_hash, seal, unseal
+from survey.crypto import derive_key, keyed_hash, seal, seal_padded, unseal, unseal_padded
+from survey.instrument import encode, sealed_size
 from survey.models import Invitation, Round, random_id
 
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -84,14 +85,15 @@ def _pool_key(round_: Round) -> bytes:
 
 
 def seal_pool_content(round_: Round, content: dict, marker: str) -> bytes:
-    """A pooled submission's stratum and answers, readable only with the round's link key."""
+    """A pooled submission's stratum and answers, readable only with the round's link key,
+    padded to the round's one sealed size."""
     key = derive_key(link_key(round_), "pool-content")
-    return seal(key, json.dumps(content).encode(), marker.encode())
+    return seal_padded(key, encode(content), sealed_size(round_), marker.encode())
 
 
 def open_pool_content(round_: Round, sealed: bytes, marker: str) -> dict:
     key = derive_key(link_key(round_), "pool-content")
-    return json.loads(unseal(key, sealed, marker.encode()))
+    return json.loads(unseal_padded(key, sealed, marker.encode()))
 
 
 def _draft_root(token: str) -> bytes:

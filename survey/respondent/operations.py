@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from questionnaires.model import Answers, Questionnaire
 from survey import tokens
-from survey.crypto import CannotOpen, seal, unseal
-from survey.instrument import context, prune, questionnaire_of
+from survey.crypto import CannotOpen, seal_padded, unseal_padded
+from survey.instrument import context, encode, prune, questionnaire_of, sealed_size
 from survey.models import Draft, Invitation, PooledSubmission, Response, Round
 
 
@@ -88,15 +88,17 @@ def load_draft(db: Session, token: str) -> DraftState:
     if row is None:
         return DraftState()
     try:
-        data = json.loads(unseal(tokens.draft_key(token), row.content))
+        data = json.loads(unseal_padded(tokens.draft_key(token), row.content))
     except CannotOpen:
         return DraftState()
     return DraftState(data["answers"], data.get("page"))
 
 
 def save_draft(db: Session, token: str, round_id: int, answers: Answers, page: str | None) -> None:
-    """Store the answers so far and where to continue, readable only with the link."""
-    content = seal(tokens.draft_key(token), json.dumps({"answers": answers, "page": page}).encode())
+    """Store the answers so far and where to continue, readable only with the link, padded
+    to the round's one sealed size (the same as a pool entry's)."""
+    size = sealed_size(db.get(Round, round_id))
+    content = seal_padded(tokens.draft_key(token), encode({"answers": answers, "page": page}), size)
     db.merge(Draft(id=tokens.draft_id(token), round_id=round_id, content=content))
     db.commit()
 
