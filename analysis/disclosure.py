@@ -521,7 +521,10 @@ class _Programme:
         model.a_matrix_.start_ = np.searchsorted(columns, np.arange(size + 1)).astype(np.int32)
         model.a_matrix_.index_ = positions.astype(np.int32)
         model.a_matrix_.value_ = matrix.T[columns, positions].astype(float)
-        self._solver = highspy.Highs()
+        # The core solver, not the ``highspy.Highs`` wrapper: the wrapper's constructor
+        # registers Python callbacks (unused here), which prints HiGHS' banner to standard
+        # output before any option can silence it, into `paverkan stats --json -`'s JSON.
+        self._solver = highspy._core._Highs()
         self._solver.setOptionValue("output_flag", False)
         self._solver.setOptionValue("threads", 1)
         self._solver.passModel(model)

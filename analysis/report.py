@@ -55,7 +55,19 @@ STABLE_GENDERS = ("kvinna", "man")
 
 
 def build(data: SurveyData, min_cell: int = disclosure.DEFAULT_MIN_CELL) -> dict[str, Any]:
-    """All statistics of ``data`` as plain data, ready for :func:`json.dumps`."""
+    """The published statistics of ``data``: :func:`compute`'s figures with the disclosure
+    plan applied to every one of them (:func:`analysis.publication.publish` says how and
+    documents the markers). What results pages, workbooks and published JSON read."""
+    # Imported here: the publication module builds on this one's figures and helpers.
+    from analysis.publication import publish
+
+    return publish(compute(data, min_cell), data)
+
+
+def compute(data: SurveyData, min_cell: int = disclosure.DEFAULT_MIN_CELL) -> dict[str, Any]:
+    """Every statistic of ``data`` as plain data, ready for :func:`json.dumps`, with the
+    disclosure plan beside the figures but not applied: for checking against the R
+    reference and for a researcher who holds the microdata anyway. Never publish it."""
     with disclosure.single_threaded_blas():
         return _build(data, min_cell)
 
@@ -95,7 +107,7 @@ def _build(data: SurveyData, min_cell: int) -> dict[str, Any]:
         },
         "demographics": {c: _counts(data, c) for c in data.covariates},
         "items": items,
-        "multiplicity": _multiplicity(items, others),
+        "multiplicity": multiplicity_figures(items, others),
         "ordinal": {item: _ordinal_item(data, item) for item in data.ordinal},
         "disclosure": disclosure.plan_for_report(data, min_cell),
     }
@@ -109,7 +121,7 @@ def _item_types(data: SurveyData) -> dict[str, Any]:
     return {"inferred": True, "not_items": dict(data.inference.not_items)}
 
 
-def _multiplicity(items: Mapping[str, dict], others: Sequence[str]) -> dict[str, Any]:
+def multiplicity_figures(items: Mapping[str, dict], others: Sequence[str]) -> dict[str, Any]:
     """Holm, BH and Bonferroni over the comparisons made: one family per test, each holding
     every item x (municipality against the reference), plus one for the overall tests."""
     families = {"chisq_p": ("difference", "chisq_p"), "fisher_p": ("difference", "fisher_p"),
@@ -198,13 +210,13 @@ def _binary_item(data: SurveyData, item: str, rates: ResponseRates) -> dict[str,
            if len(comparisons) == 1 else {}),
         "comparisons": comparisons,
         "overall": _overall(homogeneity(counts)),
-        "logistic": _logistic(data, item, model_levels),
+        "logistic": model_figures(data, item, model_levels),
         "weighted": [plain(w) for w in weighted_shares(
             data, item, {**{m: [m] for m in data.levels[MUNICIPALITY]},
                          "total": data.levels[MUNICIPALITY]}, rates=rates)],
     }
     if GENDER in model_levels:
-        result["logistic_kvinna_man_only"] = _logistic(
+        result["logistic_kvinna_man_only"] = model_figures(
             data, item, {**model_levels, GENDER: STABLE_GENDERS})
     for entry in result["weighted"]:
         entry[MUNICIPALITY] = entry.pop("label")
@@ -217,7 +229,9 @@ def _binary_item(data: SurveyData, item: str, rates: ResponseRates) -> dict[str,
     return result
 
 
-def _logistic(data: SurveyData, item: str, levels: Mapping[str, Sequence[str]]) -> dict:
+def model_figures(data: SurveyData, item: str, levels: Mapping[str, Sequence[str]]) -> dict:
+    """The logistic model of ``item`` on ``levels`` (factor -> levels, reference first) as
+    plain data, with the coefficients R's default ``glm.control()`` would print beside."""
     fit = plain(logistic_regression(data.responses, item, levels))
     # What a researcher's plain glm() prints: R stops at 1e-8 and takes the SEs from the
     # penultimate weights, up to ~2e-4 off the converged figures above.

@@ -26,8 +26,12 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
               required=True, help="Where to write the figures ('-' for standard output).")
 @click.option("--min-cell", type=click.IntRange(min=1), default=DEFAULT_MIN_CELL,
               show_default=True, help="Smallest published cell for the suppression plan.")
+@click.option("--unsuppressed", is_flag=True,
+              help="Write every figure, the withheld ones too, with the plan beside them "
+                   "(to check against another computation on the same microdata; never "
+                   "for publication). Without it the figures are the published ones.")
 def stats(responses: Path, invited: Path, definition: Path | None, output: Path,
-          min_cell: int) -> None:
+          min_cell: int, unsuppressed: bool) -> None:
     # Imported when the command runs, not when `paverkan --help` lists it.
     from analysis import data as tidy_data
     from analysis import report
@@ -43,7 +47,8 @@ def stats(responses: Path, invited: Path, definition: Path | None, output: Path,
             data = tidy_data.from_questionnaire(frame, counts, questionnaires.load(definition))
         if data.inference is not None:
             click.echo(data.inference.note(), err=True)
-        figures = report.build(data, min_cell=min_cell)
+        compute = report.compute if unsuppressed else report.build
+        figures = compute(data, min_cell=min_cell)
     except ValueError as error:
         # InputError and DefinitionError name the file, row and column themselves.
         raise click.ClickException(str(error)) from None

@@ -34,7 +34,7 @@ def county() -> tuple[pd.DataFrame, dict]:
     frame.loc[rng.choice(len(frame), 15, replace=False), "q_threat"] = np.nan
     invited = frame.groupby(["municipality", "group"]).size().mul(2).rename("invited")
     data = tidy_data.from_frame(frame, invited.reset_index())
-    return frame, report.build(data)
+    return frame, report.compute(data)
 
 
 def two_by_two(frame: pd.DataFrame, item: str, other: str, group: str | None = None):
@@ -131,7 +131,7 @@ def test_ordinal_items_compare_each_municipality_with_the_reference() -> None:
                           "worry": np.tile([0, 1, 2, 3, 1, 2], 10)})
     invited = pd.DataFrame([(m, g, 50) for m in MUNICIPALITIES for g in GROUPS],
                            columns=["municipality", "group", "invited"])
-    figures = report.build(tidy_data.from_frame(frame, invited))
+    figures = report.compute(tidy_data.from_frame(frame, invited))
     comparisons = figures["ordinal"]["worry"]["comparisons"]
     assert [c["municipality"] for c in comparisons] == ["Norrköping", "Motala"]
     assert "wilcoxon" not in figures["ordinal"]["worry"]

@@ -37,7 +37,7 @@ def test_a_refusal_or_an_empty_multiple_choice_question_is_missing_not_no(instru
                    why_not_reported([], c6=1)]  # reported to the police: C7 not asked
     frame = pd.DataFrame([{"municipality": m, "group": "förtroendevald", **r}
                           for r in respondents for m in ("Linköping", "Norrköping")])
-    figures = report.build(tidy_data.from_questionnaire(frame, INVITED, instrument))
+    figures = report.compute(tidy_data.from_questionnaire(frame, INVITED, instrument))
     c7_1 = figures["items"]["c7_1"]
     # By hand: 3 respondents gave a reason per municipality, 2 of them reason 1;
     # 3 asked gave none (2 refused, 1 ticked nothing); 1 was not asked.
@@ -76,7 +76,7 @@ def test_gender_and_age_band_come_from_the_background_questions(instrument) -> N
     assert data.levels["gender"] == ("kvinna", "man", "annat")
     assert data.levels["age_band"] == ("29 år eller yngre", "30–49 år", "50–64 år",
                                        "65 år eller äldre")
-    figures = report.build(data)
+    figures = report.compute(data)
     names = {1: "kvinna", 2: "man", 3: "annat"}
     for entry in figures["demographics"]["gender"]:
         code = {v: k for k, v in names.items()}[entry["gender"]]
@@ -143,6 +143,6 @@ def test_elected_officials_answers_count_however_the_round_spells_the_group(elec
                            "threatened_1": 1, "threatened_2": 0}
                           for m in ("Linköping", "Norrköping") for _ in range(3)])
     invited = INVITED.assign(group=[elected, "medarbetare"] * 2)
-    figures = report.build(tidy_data.from_questionnaire(frame, invited, instrument))
+    figures = report.compute(tidy_data.from_questionnaire(frame, invited, instrument))
     threats = figures["items"]["threatened_1"]["total"]
     assert (threats["n"], threats["yes"]) == (6, 6), "answered, not filtered out as not asked"

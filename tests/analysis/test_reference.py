@@ -66,7 +66,7 @@ def computed(folder: Path) -> dict[str, Any]:
         out = Path(scratch) / "stats.json"
         result = CliRunner().invoke(stats, ["--responses", str(folder / "survey.csv"),
                                             "--invited", str(folder / "invited.csv"),
-                                            "--json", str(out)])
+                                            "--json", str(out), "--unsuppressed"])
         assert result.exit_code == 0, result.output
         return json.loads(out.read_text(encoding="utf-8"))
 
