@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from survey.auth import bp as auth
     from survey.optout import bp as optout
     from survey.respondent import bp as respondent
+    from survey.results import bp as results
     from survey.site import bp as site
 
     app.register_blueprint(site)
@@ -90,6 +91,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth)
     app.register_blueprint(admin)
     app.register_blueprint(optout)
+    app.register_blueprint(results)
 
 
 def _refuse_unmigrated_database():

@@ -10,9 +10,10 @@ from flask_babel import gettext as _
 
 from survey import db
 from survey.admin.operations import OperationError
-from survey.auth import bp, operations
+from survey.auth import bp, navigation, operations
 from survey.auth.decorators import current_user, login_required
 from survey.auth.forms import LoginForm, PasswordForm
+from survey.models import User
 
 #: A path on this site in plain URL characters: no second slash or backslash after the first
 #: (``//host`` and ``/\\host`` lead elsewhere), and no whitespace or control character, which
@@ -20,11 +21,12 @@ from survey.auth.forms import LoginForm, PasswordForm
 _LOCAL_PATH = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*")
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a local path: never an open redirect to another site."""
-    if target and _LOCAL_PATH.fullmatch(target):
+def _safe_next(target: str | None, user: User) -> str:
+    """Only a local path the user's role may open (never an open redirect to another site,
+    never a 403); otherwise the first page of the role's header."""
+    if target and _LOCAL_PATH.fullmatch(target) and navigation.may_open(user, target):
         return target
-    return url_for("admin.index")
+    return navigation.landing(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -42,7 +44,7 @@ def login():
             session["staff_id"] = user.id
             session["staff_seen"] = int(time.time())
             session["staff_hash"] = user.password_hash[-16:]
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
     return render_template("auth/login.html", form=form, error=error), 200 if not error else 401
 
 
@@ -71,13 +73,13 @@ def password():
             session.regenerate()
             session["staff_hash"] = user.password_hash[-16:]
             flash(_("Your password is changed."))
-            return redirect(url_for("admin.index"))
+            return redirect(navigation.landing(user))
     return render_template("auth/password.html", form=form, error=error)
 
 
 @bp.app_context_processor
 def _staff_user():
-    return {"staff_user": current_user}
+    return {"staff_user": current_user, "staff_pages": navigation.pages_for}
 
 
 @bp.app_errorhandler(403)

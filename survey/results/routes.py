@@ -1,0 +1,145 @@
+"""Results pages: parse the query string, read the round's figures, render. No writes.
+
+Every figure comes from :class:`survey.results.published.Published` (the disclosure plan
+applied); the query string holds the whole view (round, municipality, group), so a view can
+be bookmarked and sent, and no page needs JavaScript.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from questionnaires import tidy
+from survey import db
+from survey.auth.decorators import role_required
+from survey.instrument import questionnaire_of
+from survey.models import Round
+from survey.results import bp, charts
+from survey.results.figures import RoundFigures, figures_of
+from survey.results.format import interval, number, p_value, percent
+from survey.results.published import Published
+
+results_roles = role_required("chief", "researcher", "admin")
+
+#: The headline indicators of the overview, in the order a chief reads them.
+HEADLINE = {
+    "exposed_any": _l("Exposed to any form of harassment, threats, violence or damage"),
+    "exposed_threat": _l("Exposed to threats"),
+    "exposed_violence": _l("Exposed to violence"),
+    "exposed_bribe": _l("Offered a bribe or another improper offer"),
+    "d1_ja": _l("Refrained from, postponed or changed a decision"),
+    "d2_ja": _l("Kept from speaking out or engaging in an issue (self-censorship)"),
+}
+
+
+@dataclass
+class View:
+    """The round and filters of the query string, and the round's figures."""
+
+    round: Round
+    rounds: list[Round]
+    municipality: str | None
+    group: str | None
+    figures: RoundFigures
+    published: Published | None
+
+    @property
+    def municipalities(self) -> list[str]:
+        chosen = [self.municipality] if self.municipality else self.round.municipalities
+        if self.published is None:
+            return chosen
+        return [m for m in chosen if m in self.published.meta["municipalities"]]
+
+    @property
+    def groups(self) -> list[str]:
+        chosen = [self.group] if self.group else self.round.groups
+        if self.published is None:
+            return chosen
+        return [g for g in chosen if g in self.published.meta["groups"]]
+
+    def args(self, **changes) -> dict:
+        """The query string of this view with ``changes`` (for links between pages)."""
+        values = {"round": self.round.id, "municipality": self.municipality, "group": self.group}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v}
+
+
+def _view() -> View:
+    session = db.session()
+    rounds = list(session.scalars(select(Round).where(Round.state != "draft")
+                                  .order_by(Round.opens_on.desc(), Round.id.desc())))
+    wanted = request.args.get("round", "")
+    if wanted:
+        round_ = next((r for r in rounds if str(r.id) == wanted), None)
+        if round_ is None:
+            abort(404)
+    elif rounds:
+        round_ = rounds[0]
+    else:
+        round_ = None
+    if round_ is None:
+        return None
+    municipality = request.args.get("municipality") or None
+    group = request.args.get("group") or None
+    if municipality not in (None, *round_.municipalities) or group not in (None, *round_.groups):
+        abort(404)
+    figures = figures_of(session, round_)
+    published = Published(figures.report) if figures.report is not None else None
+    return View(round_, rounds, municipality, group, figures, published)
+
+
+def _label(text, round_: Round) -> str:
+    return text.replace("{year}", str(round_.reference_year))
+
+
+def indicator_labels(round_: Round) -> dict[str, str]:
+    """Every binary indicator's label in the page's language, headline ones shortened."""
+    from survey.i18n import current_language
+
+    lang = current_language()
+    labels = {i.name: _label(getattr(i.label, lang), round_)
+              for i in tidy.indicators(questionnaire_of(round_))}
+    labels.update({name: str(label) for name, label in HEADLINE.items()})
+    return labels
+
+
+def share_bar(label: str, figure: dict | None) -> charts.Bar:
+    if figure is None or figure["share"] is None:
+        return charts.Bar(label, None, text="–")
+    low, high = figure["wilson_lower"], figure["wilson_upper"]
+    return charts.Bar(label, figure["share"], low, high,
+                      f"{percent(figure['share'])} ({interval(low, high)})")
+
+
+def _chart(view: View, item: str, label: str):
+    p = view.published
+    bars = [share_bar(f"{m}, {g}", p.share(item, municipality=m, group=g))
+            for m in view.municipalities for g in view.groups]
+    described = "; ".join(f"{b.label}: {b.text}" for b in bars)
+    return charts.bar_chart(label, _("Share with 95 %% confidence interval. %(figures)s",
+                                     figures=described), bars)
+
+
+@bp.context_processor
+def _formats():
+    return {"percent": percent, "interval": interval, "number": number, "p_value": p_value}
+
+
+@bp.get("/")
+@results_roles
+def overview():
+    view = _view()
+    if view is None:
+        return render_template("results/no_rounds.html")
+    headline = []
+    if view.published is not None:
+        labels = indicator_labels(view.round)
+        for item in HEADLINE:
+            if item in view.published.report["items"]:
+                headline.append((item, labels[item], _chart(view, item, labels[item])))
+    return render_template("results/overview.html", view=view, headline=headline)
