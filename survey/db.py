@@ -8,7 +8,7 @@ transaction that is rolled back after each test.
 from __future__ import annotations
 
 from flask import Flask, current_app, g, got_request_exception
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -23,12 +23,8 @@ class Database:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine; for SQLite with WAL, foreign keys, a busy timeout and real transactions.
-
-    pysqlite's own transaction handling defers ``BEGIN`` and breaks savepoints, so we issue
-    ``BEGIN IMMEDIATE`` ourselves: a transaction that reads and then writes (submit, flush)
-    can never fail halfway because another writer slipped in between.
-    """
+    """An engine; for SQLite with WAL, foreign keys, a busy timeout and the write lock taken
+    only by a transaction that writes (:func:`_sqlite_write_lock`)."""
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True)
     engine = create_engine(url, connect_args={"timeout": 30})
@@ -45,11 +41,66 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
+    _sqlite_write_lock(engine)
+    return engine
+
+
+#: Statements that only read; any other statement SQLite runs needs the write lock.
+_READING = frozenset({"SELECT", "PRAGMA", "EXPLAIN", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT",
+                      "RELEASE"})
+
+
+def _sqlite_write_lock(engine: Engine) -> None:
+    """Transactions begin as readers and take SQLite's write lock at their first write.
+
+    pysqlite's own transaction handling defers ``BEGIN`` and breaks savepoints, so we issue
+    ``BEGIN`` ourselves. A reader holds no lock in WAL mode, so a request that waits for its
+    body or renders a page blocks nobody. SQLite cannot turn a reader into a writer once
+    another writer committed after it began (and then fails at once, without waiting), so the
+    first write, or a ``SELECT ... FOR UPDATE`` (whose later writes depend on what it reads),
+    ends the reader and starts ``BEGIN IMMEDIATE``, which waits for the lock: what follows sees
+    the newest data, as PostgreSQL's READ COMMITTED does. Inside a savepoint (the tests' outer
+    transaction) the reader is upgraded in place instead.
+    """
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN")
+        connection.info["sqlite_writer"] = False
 
-    return engine
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(connection, cursor, statement, _parameters, context, _executemany):
+        if connection.info.get("sqlite_writer", True) or not _writes(statement, context):
+            return
+        _become_writer(connection)
+
+
+def _writes(statement: str, context) -> bool:
+    compiled = getattr(context, "compiled", None)
+    if compiled is not None:
+        return (context.isinsert or context.isupdate or context.isdelete or context.isddl
+                or getattr(compiled.statement, "_for_update_arg", None) is not None)
+    keyword = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+    return keyword not in _READING
+
+
+def _become_writer(connection: Connection) -> None:
+    connection.info["sqlite_writer"] = True
+    if connection.in_nested_transaction():
+        return
+    cursor = connection.connection.dbapi_connection.cursor()
+    cursor.execute("COMMIT")  # the reader wrote nothing
+    cursor.execute("BEGIN IMMEDIATE")
+    cursor.close()
+
+
+def write_lock(db_session: Session) -> None:
+    """Hold SQLite's write lock from here to the commit: for a write whose reads decide it
+    (a submit must see the pool and the round as they are when it writes). PostgreSQL's row
+    locks are the callers' own business; there this does nothing."""
+    connection = db_session.connection()
+    if connection.dialect.name == "sqlite" and not connection.info.get("sqlite_writer", True):
+        _become_writer(connection)
 
 
 def init_app(app: Flask) -> None:

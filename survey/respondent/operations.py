@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from questionnaires.model import Answers, Questionnaire
+from survey import db as database
 from survey import tokens
 from survey.crypto import CannotOpen, seal_padded, unseal_padded
 from survey.instrument import context, encode, prune, questionnaire_of, sealed_size
@@ -110,6 +111,7 @@ def submit(db: Session, token: str, today: dt.date | None = None) -> bool:
     (two tabs, a double click, a replayed request) fail without a second response.
     """
     today = today or dt.date.today()
+    database.write_lock(db)
     link = look_up(db, token, today)
     if link.state is not LinkState.READY:
         return False

@@ -75,6 +75,10 @@ def respondent_required(view):
         if token is None:
             return _render("respondent/session_ended.html", 403)
         database = db.session()
+        if request.method == "POST":
+            # A POST saves the draft or submits only if the link can still be answered: the
+            # round's close must not slip in between this look-up and the write.
+            db.write_lock(database)
         link = operations.look_up(database, token)
         if link.state is not LinkState.READY:
             return _link_page(link)
