@@ -30,3 +30,4 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/stats.py
 	$(PY) bench/import.py
+	$(PY) bench/respondent.py

@@ -1,0 +1,333 @@
+"""A respondent's walk served by gunicorn (2 workers) on SQLite and PostgreSQL, against a bare
+Flask "hello" app under the same gunicorn in the same run.
+
+Server CPU is read from the workers' /proc/<pid>/stat (user + system time), so the load
+generator's own CPU does not count. Throughput and walk latency come from 4 and 16 concurrent
+walkers; the load generator's CPU is reported beside them, to show whether it or the server
+was the limit. Every acknowledged submit is looked up in the database at the end.
+
+    .venv/bin/python bench/respondent.py [--seconds 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import os
+import re
+import secrets
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.survey.served import environment, gunicorn, open_round, worker_pids  # noqa: E402
+from tests.survey.walk import Controls  # noqa: E402
+
+POSTGRES_SERVER = os.environ.get("PAVERKAN_BENCH_POSTGRES",
+                                 "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+SECRET = secrets.token_urlsafe(32)
+TICK = os.sysconf("SC_CLK_TCK")
+HELLO_REQUESTS = 1500
+BLOCK = 200  # requests per measured request kind
+SEQUENTIAL_WALKS = 30
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system time of the processes so far (clock ticks of /proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+class Browser:
+    """One visitor: a cookie and plain HTTP/1.1 requests (gunicorn's sync workers close every
+    connection, so each request opens one, as a browser behind no proxy would)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookie: str | None = None
+
+    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, str, str]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        body = None
+        if form is not None:
+            body = urllib.parse.urlencode(form, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            text = response.read().decode()
+        finally:
+            connection.close()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            pair = header.split(";", 1)[0]
+            self.cookie = None if pair.endswith("=") else pair
+        location = urllib.parse.urlsplit(response.headers.get("Location", "")).path
+        if response.status >= 400:
+            raise WalkError(f"{method} {redact(path)}: {response.status}")
+        return response.status, location, text
+
+    def get(self, path: str) -> str:
+        return self.request("GET", path)[2]
+
+    def post(self, path: str, form: dict) -> str:
+        status, location, _ = self.request("POST", path, form)
+        if status != 302:
+            raise WalkError(f"POST {redact(path)} answered {status}, not a redirect")
+        return location
+
+
+class WalkError(Exception):
+    pass
+
+
+def redact(path: str) -> str:
+    return re.sub(r"/s/[^/]+", "/s/…", path)
+
+
+_answers: dict[tuple[str, bool], dict] = {}
+
+
+def answers(page_path: str, html: str, exposed: bool) -> dict:
+    """What an exposed respondent (yes in every grid, every follow-up opens) or an unexposed
+    one (no everywhere) sends on this page; parsed once per page and kind."""
+    key = (page_path, exposed)
+    if key not in _answers:
+        controls = Controls(html)
+        chosen = {name: ("1" if "1" in values else values[0]) if exposed
+                  else ("0" if "0" in values else values[0])
+                  for name, values in controls.radios.items()}
+        chosen.update({name: values[:2] for name, values in controls.checkboxes.items()})
+        chosen.update({name: "Inga namn här." for name in controls.texts})
+        _answers[key] = chosen
+    return _answers[key]
+
+
+def csrf(html: str) -> str:
+    return CSRF.search(html).group(1)
+
+
+def walk_to_review(browser: Browser, token: str, exposed: bool) -> str:
+    """Start page, start, every page shown; returns the review page's CSRF token."""
+    start = browser.get(f"/s/{token}")
+    location = browser.post(f"/s/{token}", {"csrf_token": csrf(start)})
+    location = browser.request("GET", location)[1]
+    while location.startswith("/svar/sida/"):
+        page = browser.get(location)
+        form = {**answers(location, page, exposed), "csrf_token": csrf(page), "action": "next"}
+        location = browser.post(location, form)
+    if location != "/svar/granska":
+        raise WalkError(f"the walk ended at {location}")
+    return csrf(browser.get(location))
+
+
+def submit(browser: Browser, review_csrf: str) -> None:
+    location = browser.post("/svar/granska", {"csrf_token": review_csrf, "action": "submit"})
+    if location != "/svar/tack":
+        raise WalkError(f"submit led to {location}")
+
+
+def thank(browser: Browser) -> None:
+    browser.get("/svar/tack")
+
+
+@dataclass
+class Served:
+    name: str
+    port: int
+    workers: list[int]
+    tokens: Iterator[str]
+    acknowledged: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_token(self) -> str:
+        with self.lock:
+            return next(self.tokens)
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.workers)
+
+
+def per_request(served: Served, requests, count: int) -> float:
+    """Server CPU milliseconds per call of ``requests`` (called ``count`` times)."""
+    before = served.cpu()
+    for _ in range(count):
+        requests()
+    return (served.cpu() - before) / count * 1000
+
+
+def measure_requests(served: Served) -> dict[str, float]:
+    port = served.port
+    figures: dict[str, float] = {}
+    token = served.next_token()
+    figures["start page GET /s/<token>"] = per_request(
+        served, lambda: Browser(port).get(f"/s/{token}"), BLOCK)
+    visitor = Browser(port)
+    csrf_token = csrf(visitor.get(f"/s/{token}"))
+    first = visitor.request("GET", visitor.post(f"/s/{token}", {"csrf_token": csrf_token}))[1]
+    page = visitor.get(first)
+    form = {**answers(first, page, True), "csrf_token": csrf(page), "action": "next"}
+    figures["question page GET"] = per_request(served, lambda: visitor.get(first), BLOCK)
+    figures["question page POST"] = per_request(served, lambda: visitor.post(first, form), BLOCK)
+    reviewer = Browser(port)
+    walk_to_review(reviewer, served.next_token(), exposed=True)
+    figures["review GET"] = per_request(served, lambda: reviewer.get("/svar/granska"), BLOCK)
+
+    # Whole walks, half of them by exposed respondents (every follow-up page).
+    walkers = [Browser(port) for _ in range(SEQUENTIAL_WALKS)]
+    before = served.cpu()
+    reviews = [walk_to_review(b, served.next_token(), exposed=n % 2 == 0)
+               for n, b in enumerate(walkers)]
+    to_review = served.cpu() - before
+    before = served.cpu()
+    for browser, review_csrf in zip(walkers, reviews, strict=True):
+        submit(browser, review_csrf)
+    submits = served.cpu() - before
+    served.acknowledged += len(walkers)
+    before = served.cpu()
+    for browser in walkers:
+        thank(browser)
+    thanks = served.cpu() - before
+    figures["submit POST /svar/granska"] = submits / len(walkers) * 1000
+    figures["completed walk"] = (to_review + submits + thanks) / len(walkers) * 1000
+    return figures
+
+
+@dataclass
+class Load:
+    walkers: int
+    walks: int
+    errors: list[str]
+    seconds: float
+    latencies: list[float]
+    server_cpu: float
+    client_cpu: float
+
+
+def concurrent_walks(served: Served, walkers: int, seconds: float) -> Load:
+    latencies: list[float] = []
+    errors: list[str] = []
+    deadline = time.monotonic() + seconds
+
+    def walker(number: int) -> None:
+        exposed = number % 2 == 0
+        while time.monotonic() < deadline:
+            browser = Browser(served.port)
+            started = time.monotonic()
+            try:
+                submit(browser, walk_to_review(browser, served.next_token(), exposed))
+                with served.lock:
+                    served.acknowledged += 1
+                thank(browser)
+            except (WalkError, OSError) as error:
+                errors.append(str(error))
+                continue
+            latencies.append(time.monotonic() - started)
+            exposed = not exposed
+
+    threads = [threading.Thread(target=walker, args=(n,)) for n in range(walkers)]
+    server_before, client_before, started = served.cpu(), time.process_time(), time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    return Load(walkers, len(latencies), errors, elapsed, latencies,
+                served.cpu() - server_before, time.process_time() - client_before)
+
+
+def stored(database_url: str) -> int:
+    """Submissions in the database: responses and pool entries waiting for their batch."""
+    from sqlalchemy import create_engine, func, select
+
+    from survey.models import PooledSubmission, Response
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        count = sum(connection.scalar(select(func.count()).select_from(table))
+                    for table in (Response, PooledSubmission))
+    engine.dispose()
+    return count
+
+
+@contextlib.contextmanager
+def postgres_database() -> str:
+    from sqlalchemy import create_engine, make_url
+
+    server = make_url(POSTGRES_SERVER)
+    name = f"perf_bench_{secrets.token_hex(4)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def run_database(name: str, url: str, folder: Path, seconds: float, hello_ms: float) -> None:
+    env = environment(url, SECRET)
+    links = open_round(env, folder / name, invitations=SEQUENTIAL_WALKS + 1000)
+    with gunicorn(env) as (base, master):
+        served = Served(name, int(base.rsplit(":", 1)[1]), worker_pids(master), iter(links))
+        figures = measure_requests(served)
+        loads = [concurrent_walks(served, walkers, seconds) for walkers in (4, 16)]
+    print(f"\n{name}: server CPU per request (ms, and × hello)")
+    for kind, ms in figures.items():
+        print(f"  {kind:<28} {ms:8.2f} ms  {ms / hello_ms:7.1f} × hello")
+    print(f"{name}: concurrent walkers (client on the same machine)")
+    for load in loads:
+        p50, p95 = (statistics.quantiles(load.latencies, n=20)[i] for i in (9, 18)) \
+            if len(load.latencies) >= 2 else (float("nan"),) * 2
+        print(f"  {load.walkers:2d} walkers: {load.walks / load.seconds:5.1f} walks/s, "
+              f"p50 {p50:.2f} s, p95 {p95:.2f} s, {len(load.errors)} errors; "
+              f"server CPU {load.server_cpu / load.seconds:.0%} of a core, "
+              f"load generator {load.client_cpu / load.seconds:.0%} "
+              f"({load.client_cpu / max(load.walks, 1) * 1000:.0f} ms per walk)")
+        for error in sorted(set(load.errors))[:5]:
+            print(f"      error: {error}")
+    kept = stored(url)
+    print(f"  acknowledged submits {served.acknowledged}, stored {kept}"
+          + ("" if kept == served.acknowledged else "  <-- MISMATCH"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=6.0,
+                        help="how long each concurrent phase starts walks (default 6)")
+    arguments = parser.parse_args()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="perf-bench-") as folder:
+        hello_env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+        with gunicorn(hello_env, app="hello:app") as (base, master):
+            port, workers = int(base.rsplit(":", 1)[1]), worker_pids(master)
+            before = cpu_seconds(workers)
+            for _ in range(HELLO_REQUESTS):
+                Browser(port).get("/")
+            hello_ms = (cpu_seconds(workers) - before) / HELLO_REQUESTS * 1000
+        print(f"hello: {hello_ms:.3f} ms server CPU per request (gunicorn, 2 workers)")
+        run_database("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}", Path(folder),
+                     arguments.seconds, hello_ms)
+        with postgres_database() as url:
+            run_database("PostgreSQL", url, Path(folder), arguments.seconds, hello_ms)
+    print(f"\n(run took {time.monotonic() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
