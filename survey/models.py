@@ -73,6 +73,17 @@ class Round(Base):
     municipalities: Mapped[list[str]] = mapped_column(JSON)
     groups: Mapped[list[str]] = mapped_column(JSON)
     link_salt: Mapped[str | None] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
+    # Who runs the round, as mails and the respondent's pages name them (never stored with
+    # a response). Empty: the municipalities' names and the instance's PAVERKAN_MAIL_FROM.
+    organisation: Mapped[str | None] = mapped_column(String(300))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(320))
+    contact_phone: Mapped[str | None] = mapped_column(String(50))
+    sender_address: Mapped[str | None] = mapped_column(String(320))
+    #: Where to turn for support, shown on the start and thanks pages and after a reported
+    #: incident; empty: the default text (see survey/respondent/support.py).
+    support_sv: Mapped[str | None] = mapped_column(Text)
+    support_en: Mapped[str | None] = mapped_column(Text)
 
     invitations: Mapped[list[Invitation]] = relationship(back_populates="round")
 

@@ -1,8 +1,9 @@
 """Respondent routes: parse the request, call an operation, render.
 
 The token appears only in ``/s/<token>``; its POST trades it for a fresh server-side session
-and every later address is token-free. Every repeat path after a submit (a second submit,
-Back, the link opened again) ends on the same "already submitted" page.
+and every later address is token-free. A second submit (a double click, a second tab) ends
+on the thanks page; every other repeat path after a submit (Back, the link opened again) on
+the same "already submitted" page.
 """
 
 from __future__ import annotations
@@ -11,19 +12,24 @@ import functools
 from dataclasses import dataclass
 
 from flask import redirect, render_template, request, session, url_for
+from flask_babel import refresh
 from flask_wtf import FlaskForm
 
 from questionnaires.model import Page, Questionnaire
 from survey import db
 from survey.i18n import current_language
 from survey.instrument import merge_page, questionnaire_of, visible_questions
-from survey.models import Invitation
-from survey.respondent import bp, operations
+from survey.models import Invitation, Round
+from survey.respondent import bp, operations, support
 from survey.respondent.forms import page_form
 from survey.respondent.operations import LinkState
 
 TOKEN = "respondent_token"
+#: After a submit: the round's id, so that the thanks page can show its support text.
 SUBMITTED = "respondent_submitted"
+#: Buttons of a question page that leave it: the page's answers are saved first.
+SWITCH_LANGUAGE = {"lang-sv": "sv", "lang-en": "en"}
+ACCESSIBILITY = "accessibility"
 #: The draft's position when the respondent last stood on the review page.
 REVIEW = "review"
 
@@ -44,6 +50,10 @@ class Respondent:
 
     def visible_pages(self) -> tuple[Page, ...]:
         return self.questionnaire.visible_pages(self.scope)
+
+
+bp.add_app_template_global(support.custom_paragraphs, "support_text_in")
+bp.add_app_template_global(support.default_paragraphs, "support_defaults")
 
 
 def _render(template: str, status: int = 200, **context):
@@ -70,6 +80,8 @@ def respondent_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if session.get(SUBMITTED):
+            if _is_submit():
+                return redirect(url_for("respondent.thanks"))
             return _render("respondent/already_submitted.html")
         token = session.get(TOKEN)
         if token is None:
@@ -80,6 +92,8 @@ def respondent_required(view):
             # round's close must not slip in between this look-up and the write.
             db.write_lock(database)
         link = operations.look_up(database, token)
+        if link.state is LinkState.SUBMITTED and _is_submit():
+            return _thanked(link.round)
         if link.state is not LinkState.READY:
             return _link_page(link)
         draft = operations.load_draft(database, token)
@@ -89,6 +103,20 @@ def respondent_required(view):
         return view(respondent, *args, **kwargs)
 
     return wrapper
+
+
+def _is_submit() -> bool:
+    """A press of "Send" on the review page (perhaps the second of a double click)."""
+    return (request.method == "POST" and request.endpoint == "respondent.review"
+            and request.form.get("action") == "submit")
+
+
+def _thanked(round_):
+    """The link's answers are in: the token leaves the session, the thanks page follows.
+    The CSRF token stays, so a resent form meets the thanks, not "the form has expired"."""
+    session.pop(TOKEN, None)
+    session[SUBMITTED] = round_.id
+    return redirect(url_for("respondent.thanks"))
 
 
 @bp.get("/s/<path:token>")
@@ -142,6 +170,11 @@ def page(respondent: Respondent, page_id: str):
         return redirect(url_for("respondent.resume"))
     questions = visible_questions(current, respondent.scope)
     from_review = request.args.get("granska") == "1"
+    action = request.form.get("action")
+    if request.method == "POST" and action in SWITCH_LANGUAGE:
+        # Before the form parses the answers, so that its messages come in the new language.
+        session["lang"] = SWITCH_LANGUAGE[action]
+        refresh()
     form = page_form(
         current,
         questions,
@@ -158,13 +191,20 @@ def page(respondent: Respondent, page_id: str):
             operations.scope(respondent.invitation),
         )
         respondent.answers = answers
-        action = request.form.get("action")
+        staying = action in SWITCH_LANGUAGE or action == ACCESSIBILITY
         target = _neighbour(respondent.visible_pages(), current, action)
-        if from_review and action != "back":
+        if staying:
+            target = current.id
+        elif from_review and action != "back":
             target = _back_to_review(visible, respondent.visible_pages())
         operations.save_draft(
             db.session(), respondent.token, respondent.invitation.round_id, answers, target
         )
+        if action == ACCESSIBILITY:
+            return redirect(url_for("site.accessibility"))
+        if staying:
+            return redirect(url_for("respondent.page", page_id=target,
+                                    **({"granska": 1} if from_review else {})))
         if target == REVIEW:
             return redirect(url_for("respondent.review"))
         return redirect(url_for("respondent.page", page_id=target))
@@ -178,6 +218,9 @@ def page(respondent: Respondent, page_id: str):
         count=len(visible),
         first=visible.index(current) == 0,
         from_review=from_review,
+        support_here=support.shown_after_exposure(
+            respondent.questionnaire, current, visible, respondent.scope
+        ),
     )
 
 
@@ -206,14 +249,20 @@ def review(respondent: Respondent):
         if request.form.get("action") == "back":
             return redirect(url_for("respondent.page", page_id=respondent.visible_pages()[-1].id))
         if operations.submit(db.session(), respondent.token):
-            # The token leaves the session; the CSRF token stays, so a double click or a
-            # resent form meets "already sent", not "the form has expired".
-            del session[TOKEN]
-            session[SUBMITTED] = True
-            return redirect(url_for("respondent.thanks"))
-        return _link_page(operations.look_up(db.session(), respondent.token))
+            return _thanked(respondent.invitation.round)
+        link = operations.look_up(db.session(), respondent.token)
+        if link.state is LinkState.SUBMITTED:
+            return _thanked(link.round)
+        return _link_page(link)
     scope = respondent.scope
-    pages = [(p, visible_questions(p, scope)) for p in respondent.visible_pages()]
+    round_ = respondent.invitation.round
+    lang = current_language()
+
+    def text(label):
+        return label.render(lang, round_.reference_year)
+
+    pages = [(p, _answered(visible_questions(p, scope), respondent.answers, text))
+             for p in respondent.visible_pages()]
     return _render(
         "respondent/review.html",
         round=respondent.invitation.round,
@@ -223,8 +272,33 @@ def review(respondent: Respondent):
     )
 
 
+def _answered(questions, answers: dict, text) -> list[tuple]:
+    """The review of one page: (question, [(row label or None, answer)]) for the questions
+    that have an answer; a grid names its stem once and each answered row. ``text`` renders
+    a label in the respondent's language."""
+    result = []
+    for question in questions:
+        rows = []
+        if question.type == "multiple":
+            picked = [text(o.label) for o in question.options
+                      if answers.get(f"{question.id}_{o.code}") == 1]
+            if picked:
+                rows.append((None, ", ".join(picked)))
+        for position, variable in enumerate(question.variables):
+            if question.type == "multiple" or variable.name not in answers:
+                continue
+            value = answers[variable.name]
+            option = variable.option(value) if variable.options else None
+            label = text(question.items[position].label) if question.type == "grid" else None
+            rows.append((label, text(option.label) if option else str(value)))
+        if rows:
+            result.append((question, rows))
+    return result
+
+
 @bp.get("/svar/tack")
 def thanks():
-    if not session.get(SUBMITTED):
+    round_id = session.get(SUBMITTED)
+    if not round_id:
         return redirect(url_for("respondent.resume"))
-    return _render("respondent/thanks.html")
+    return _render("respondent/thanks.html", round=db.session().get(Round, round_id))

@@ -35,11 +35,13 @@ def submitted(app, client, db_session):
     return invitation
 
 
-def test_a_second_submit_changes_nothing(client, db_session, submitted):
-    """The review page sent again (double click, browser resend) with its old CSRF token."""
+def test_a_second_submit_lands_on_the_thanks_and_changes_nothing(client, db_session, submitted):
+    """The review page sent again (double click, browser resend) with its old CSRF token:
+    the respondent sees the thanks, as after the first press, and nothing more is stored."""
     token = submitted.review_csrf
     response = client.post("/svar/granska", data={"action": "submit", "csrf_token": token})
-    assert response.status_code == 200 and ALREADY in response.text
+    assert response.status_code == 302 and response.location == "/svar/tack"
+    assert "Tack för dina svar" in client.get("/svar/tack").text
     assert submissions(db_session) == 1
 
 
@@ -65,8 +67,9 @@ def test_two_tabs_submitting_give_one_response(app, db_session):
     token = second.csrf_token("/svar/granska")
     assert first.submit("/svar/granska", {"action": "submit"}).location == "/svar/tack"
     late = second.post("/svar/granska", data={"action": "submit", "csrf_token": token})
-    assert late.status_code == 200 and ALREADY in late.text
+    assert late.location == "/svar/tack", "the answers are in: the second tab thanks too"
     assert submissions(db_session) == 1
+    assert ALREADY in second.get("/svar/sida/role").text
 
 
 def test_after_the_pool_flush_repeats_still_say_so(app, client, db_session):
