@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond PyPI: Debian's Chromium and ChromeDriver for the
 # browser tests, nginx with its headers-more module for the https stack test (the README's
-# production set-up), npm (Debian's package) and, through it, axe-core from the npm registry.
+# production set-up), LibreOffice Calc without a display (the report workbook must open and
+# convert without a repair prompt), npm (Debian's package) and, through it, axe-core from the npm registry.
 # Idempotent; quiet when all is present. Without root the missing parts are named and the
 # tests that need them are skipped (CI, which requires them, then fails).
 set -euo pipefail
@@ -14,6 +15,7 @@ command -v npm >/dev/null || missing+=(npm)
 test -x /usr/sbin/nginx || missing+=(nginx)
 test -f /usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so \
   || missing+=(libnginx-mod-http-headers-more-filter)
+command -v soffice >/dev/null || missing+=(libreoffice-calc-nogui)  # opens the report workbook
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

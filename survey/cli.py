@@ -21,6 +21,7 @@ COMMANDS = {
     "round": "survey.commands.round:round",
     "recipients": "survey.commands.recipients:recipients",
     "mail": "survey.commands.mail:mail",
+    "export": "survey.commands.export:export",
 }
 
 

@@ -7,9 +7,10 @@ be bookmarked and sent, and no page needs JavaScript.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
-from flask import abort, render_template, request
+from flask import abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from survey import db
 from survey.auth.decorators import role_required
 from survey.instrument import questionnaire_of
 from survey.models import Round
-from survey.results import bp, charts
+from survey.results import bp, charts, workbook
 from survey.results.figures import RoundFigures, figures_of
 from survey.results.format import interval, number, p_value, percent
 from survey.results.published import Published
@@ -143,3 +144,18 @@ def overview():
             if item in view.published.report["items"]:
                 headline.append((item, labels[item], _chart(view, item, labels[item])))
     return render_template("results/overview.html", view=view, headline=headline)
+
+
+@bp.get("/rapport.xlsx")
+@results_roles
+def report_workbook():
+    """The round's report workbook (the same figures as the pages)."""
+    view = _view()
+    if view is None or view.published is None:
+        abort(404)
+    buffer = io.BytesIO()
+    workbook.write(db.session(), view.round, buffer)
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"paverkan-rapport-"
+                     f"{view.round.reference_year}-{view.round.id}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,113 @@
+"""The report workbook holds the pages' figures, as numbers, and opens in LibreOffice."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import openpyxl
+import pytest
+
+from analysis import report
+from survey import round_data
+from tests.conftest import RoundFactory
+from tests.results.conftest import TWO_MUNICIPALITIES, add_responses
+
+
+def _published(db_session, round_):
+    return report.build(round_data.read(db_session, round_).survey_data(),
+                        min_cell=round_.min_cell_size)
+
+
+def same(values):
+    """XlsxWriter stores 16 significant digits: equal to the 15th."""
+    return pytest.approx(values, rel=1e-14)
+
+
+def _rows(sheet):
+    return [list(r) for r in sheet.iter_rows(values_only=True)]
+
+
+def test_the_workbook_from_the_command_line_holds_every_published_figure(
+        app, runner, db_session, closed_round, tmp_path):
+    target = tmp_path / "rapport.xlsx"
+    result = runner.invoke(args=["export", "report", "--round", str(closed_round.id),
+                                 "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    figures = _published(db_session, closed_round)
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames[:2] == ["Sammanfattning", "Svarsfrekvens"]
+    assert {"Jämförelser", "Metod", "Hot under 2025"} <= set(book.sheetnames)
+
+    summary = _rows(book["Sammanfattning"])
+    assert summary[0][:7] == ["Indikator", "Kommun", "Grupp", "Antal svar", "Andel",
+                              "Nedre 95 %", "Övre 95 %"]
+    cells = figures["items"]["exposed_any"]["cells"]
+    for row, cell in zip(summary[1:5], cells, strict=True):
+        assert row[1:3] == [cell["municipality"], cell["group"]]
+        assert row[3:7] == same([cell[k] for k in ("n", "share", "wilson_lower",
+                                                   "wilson_upper")])
+    weighted = figures["items"]["exposed_any"]["weighted"][0]
+    assert summary[5][7] == same(weighted[weighted["default"]]["share"])
+    assert book["Sammanfattning"]["E2"].number_format == "0.0%"
+    assert book["Sammanfattning"].freeze_panes == "A2"
+    assert book["Sammanfattning"]._charts, "a native chart"
+
+    rates = _rows(book["Svarsfrekvens"])
+    for row, stratum in zip(rates[1:5], figures["response_rates"]["by_stratum"], strict=True):
+        assert row[:2] == [stratum["municipality"], stratum["group"]]
+        assert row[2:] == same([stratum[k] for k in ("invited", "responded", "response_rate")])
+
+    comparison = figures["items"]["d2_ja"]["comparisons"][0]["difference"]
+    row = next(r for r in _rows(book["Jämförelser"])[1:] if r[0].startswith("Låtit bli"))
+    assert row[3:10] == same([comparison[k] for k in ("share_first", "share_second", "difference",
+                                                 "newcombe_lower", "newcombe_upper",
+                                                 "fisher_p", "chisq_p")])
+    threats = figures["items"]["b5_ja"]["cells"][0]
+    row = next(r for r in _rows(book["Hot under 2025"])[1:] if r[0].endswith("– Ja")
+               or r[1] == threats["municipality"])
+    assert row[3:7] == same([threats[k] for k in ("n", "share", "wilson_lower",
+                                                  "wilson_upper")])
+
+
+def test_a_small_stratum_is_a_dash_in_the_workbook_and_no_text_becomes_a_formula(
+        app, db_session, tmp_path):
+    from survey.results import workbook
+
+    round_ = RoundFactory(state="closed", link_salt=None, title="=HYPERLINK(\"x\")")
+    add_responses(db_session, round_, {**TWO_MUNICIPALITIES,
+                                       ("Norrköping", "förtroendevald"): (40, 3)})
+    target = tmp_path / "rapport.xlsx"
+    with app.app_context():
+        workbook.write(db_session, round_, str(target))
+    book = openpyxl.load_workbook(target)
+    for sheet in book:
+        for row in sheet.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{sheet.title}!{cell.coordinate} is a formula"
+    rates = _rows(book["Svarsfrekvens"])
+    small = next(r for r in rates if r[:2] == ["Norrköping", "förtroendevald"])
+    assert small[2:] == ["–", "–", "–"]
+    summary = _rows(book["Sammanfattning"])
+    assert ["Norrköping", "förtroendevald", "–", "–", "–", "–"] in [r[1:7] for r in summary]
+    assert any(str(v).startswith("– = färre än 5 svar") for r in summary for v in r if v)
+    assert book["Metod"]["B3"].value == "=HYPERLINK(\"x\")"
+
+
+def test_libreoffice_converts_the_workbook_without_complaint(app, db_session, closed_round,
+                                                            tmp_path):
+    from survey.results import workbook
+
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed (scripts/install-test-tools.sh)")
+    target = tmp_path / "rapport.xlsx"
+    with app.app_context():
+        workbook.write(db_session, closed_round, str(target))
+    result = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                             "--convert-to", "pdf", "--outdir", str(tmp_path), str(target)],
+                            capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr
+    pdf = tmp_path / "rapport.pdf"
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
+    assert "Error" not in result.stderr
