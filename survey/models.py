@@ -15,7 +15,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -192,15 +191,27 @@ class User(Base):
     """A login for the people who run the study, never for respondents."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint(_in("role", ROLES), name="user_role"),
-        CheckConstraint("failed_logins >= 0", name="user_failed_logins"),
-    )
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="user_role"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(12))
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempts(Base):
+    """How many logins were tried in the current window, per account, per client address and
+    per pair of them (:mod:`survey.auth.throttle`). Keys are keyed hashes, so the table names
+    neither an address nor a client; rows of past windows are deleted by the next login."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (CheckConstraint("attempts >= 1", name="login_attempts_attempts"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: the keyed hash of the account's address on its account and pair rows, so a new
+    #: password can lift their locks; empty on a client's own row.
+    account: Mapped[str | None] = mapped_column(String(64), index=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    #: Unix seconds: when the window opened.
+    window_start: Mapped[int] = mapped_column(Integer)

@@ -33,11 +33,14 @@ def _safe_next(target: str | None, user: User) -> str:
 def login():
     form = LoginForm()
     error = None
+    status = 200
     if form.validate_on_submit():
         try:
-            user = operations.authenticate(db.session(), form.email.data, form.password.data)
+            user = operations.authenticate(db.session(), form.email.data, form.password.data,
+                                           client=request.remote_addr or "")
         except operations.LoginRefused as refused:
             error = refused.message
+            status = 429 if refused.throttled else 401
         else:
             session.clear()
             session.regenerate()  # a session id seen before login is worthless after it
@@ -45,7 +48,7 @@ def login():
             session["staff_seen"] = int(time.time())
             session["staff_hash"] = user.password_hash[-16:]
             return redirect(_safe_next(request.args.get("next"), user))
-    return render_template("auth/login.html", form=form, error=error), 200 if not error else 401
+    return render_template("auth/login.html", form=form, error=error), status
 
 
 @bp.post("/logout")
