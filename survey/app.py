@@ -7,6 +7,7 @@ import re
 
 from flask import Flask, current_app, render_template, request, session
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -71,6 +72,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.session_interface = ServerSessionInterface()
     CSRFProtect(app)
     i18n.init_app(app)
+    app.jinja_env.finalize = _escape_lazy_strings
     _register_blueprints(app)
     _register_error_pages(app)
     app.before_request(_refuse_unmigrated_database)
@@ -92,6 +94,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin)
     app.register_blueprint(optout)
     app.register_blueprint(results)
+
+
+def _escape_lazy_strings(value):
+    """Every ``{{ }}`` goes through this. Flask-Babel's lazy strings declare themselves safe
+    HTML (``__html__``), so a message with a value from an upload or a form in it (a header
+    cell, a sheet name, an address) would reach the page unescaped; as a plain string, Jinja
+    escapes it like any other text."""
+    return str(value) if isinstance(value, LazyString) else value
 
 
 def _refuse_unmigrated_database():

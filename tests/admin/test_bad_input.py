@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 
+import pandas as pd
 import pytest
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -185,3 +186,34 @@ def test_a_group_the_questionnaire_does_not_know_is_refused_at_creation(runner, 
     result = create_on_the_command_line(runner, "--municipality", "Linköping",
                                         "--group", "Elected official", "--group", "Staff member")
     assert result.exit_code == 0, result.output
+
+
+HOSTILE = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
+
+
+def test_markup_in_an_uploaded_header_or_sheet_name_is_shown_as_text(
+    admin_client, db_session, open_round
+):
+    """An uploaded file's header cells and a sheet name come back in messages: as text, so a
+    crafted file cannot redirect the admin or draw a fake login link."""
+    csv_page = upload(admin_client, open_round, f"E-post;{HOSTILE};Grupp\na@b.se;x;y\n".encode())
+    workbook = io.BytesIO()
+    with pd.ExcelWriter(workbook, engine="xlsxwriter") as writer:
+        pd.DataFrame({"E-post": ["a@b.se"], "Kommun": ["Linköping"],
+                      "Grupp": ["medarbetare"]}).to_excel(writer, sheet_name="Blad1",
+                                                         index=False)
+    sheet_page = admin_client.submit(
+        f"/admin/rounds/{open_round.id}/recipients",
+        {"file": (io.BytesIO(workbook.getvalue()), "lista.xlsx"), "sheet": f"<b>{HOSTILE}"},
+        content_type="multipart/form-data")
+    for page in (csv_page, sheet_page):
+        assert page.status_code == 200
+        assert "<meta http-equiv" not in page.text and "<b>" not in page.text
+        assert "&lt;meta http-equiv=" in page.text
+    assert db_session.scalars(select(Invitation)).all() == []
+
+
+def test_markup_in_an_address_is_shown_as_text(admin_client, db_session, open_round):
+    page = admin_client.submit("/admin/rounds/new", {**NEW_ROUND, "title": f"x {HOSTILE}",
+                                                     "municipalities": f"<i>{HOSTILE}"})
+    assert "<meta http-equiv" not in page.text and "<i>" not in page.text
