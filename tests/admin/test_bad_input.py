@@ -217,3 +217,24 @@ def test_markup_in_an_address_is_shown_as_text(admin_client, db_session, open_ro
     page = admin_client.submit("/admin/rounds/new", {**NEW_ROUND, "title": f"x {HOSTILE}",
                                                      "municipalities": f"<i>{HOSTILE}"})
     assert "<meta http-equiv" not in page.text and "<i>" not in page.text
+
+
+@pytest.mark.parametrize("title", ["Påverkan\n2026", "Påverkan\r\nBcc: x@evil.example",
+                                   "Påverkan\x1b[31m"])
+def test_a_title_the_web_form_refuses_is_refused_on_the_command_line_too(
+    runner, db_session, title
+):
+    """A line break in a title broke the Subject of every invitation: the send stopped
+    half way through the list."""
+    result = runner.invoke(args=["round", "create", "--title", title, "--year", "2025",
+                                 "--opens", "2026-03-02", "--closes", "2026-03-30",
+                                 "--municipality", "Linköping"])
+    assert result.exit_code == 1
+    assert "must be one line" in result.output and "[U+00" in result.output
+    assert db_session.scalars(select(Round)).all() == []
+
+
+def test_a_crafted_request_cannot_put_a_line_break_in_a_title(admin_client, db_session):
+    page = admin_client.submit("/admin/rounds/new", {**NEW_ROUND, "title": "Påverkan\n2026"})
+    assert page.status_code == 200 and "måste vara en rad" in page.text
+    assert db_session.scalars(select(Round)).all() == []

@@ -15,7 +15,7 @@ from survey.admin.models import MailTemplate
 from survey.admin.operations.common import (
     OperationError,
 )
-from survey.forms import max_length
+from survey.forms import has_control_characters, max_length, visible
 from survey.models import Invitation, Round
 
 
@@ -40,6 +40,7 @@ def create_round(
     if not municipalities or not groups:
         raise OperationError(_l("A round needs at least one municipality and one group."))
     _check_lengths(title.strip(), municipalities, groups)
+    _check_one_line(title.strip(), *municipalities, *groups)
     questionnaire = questionnaires.load(definition)
     _check_groups(questionnaire, groups)
     round_ = Round(
@@ -88,6 +89,17 @@ def _check_lengths(title: str, municipalities: list[str], groups: list[str]) -> 
         if len(name) > (limit := max_length(Invitation.group)):
             raise OperationError(_l("The group name %(name)s is longer than %(max)s "
                                     "characters.", name=name, max=limit))
+
+
+def _check_one_line(*texts: str) -> None:
+    """The web forms refuse control characters, but the command line reaches here without a
+    form, and a crafted request can put a line break in a one-line field. A line break in the
+    title breaks the Subject of every mail (the send stops mid-batch)."""
+    for text in texts:
+        if has_control_characters(text) or "\n" in text or "\r" in text:
+            shown = visible(text).replace("\r", "[U+000D]").replace("\n", "[U+000A]")
+            raise OperationError(_l("%(text)s must be one line without invisible control "
+                                    "characters.", text=shown))
 
 
 def _distinct(values: list[str]) -> list[str]:
