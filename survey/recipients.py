@@ -30,9 +30,14 @@ from survey.models import Invitation
 #: Largest upload we accept; a county list of 50,000 rows is about 3 MB.
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 #: An .xlsx is a zip; refuse to inflate more than this (a zip bomb expands to gigabytes).
-MAX_XLSX_UNCOMPRESSED = 256 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED = 64 * 1024 * 1024
 #: A real worksheet compresses perhaps 10:1; a bomb compresses 1000:1.
 MAX_XLSX_RATIO = 200
+#: openpyxl parses about 2 MB of sheet XML (40,000 cells) a second and holds the shared
+#: strings in memory: a file that passes the ratio check can still take minutes and
+#: gigabytes. A list of 50,000 people is 9 MB of sheet XML, 2 MB of strings, 200,000 cells.
+MAX_XLSX_PART = 32 * 1024 * 1024
+MAX_XLSX_CELLS = 500_000
 MAX_ROWS = 1_100_000
 #: Municipality and group take the round's spelling; the unit is stored as the file has it.
 MAX_UNIT_LENGTH = max_length(Invitation.unit)
@@ -85,6 +90,10 @@ FILE_ERROR_MESSAGES = {
     "not_text": _l("The file is neither a CSV file nor an Excel file (.xlsx)."),
     "bad_xlsx": _l("The Excel file cannot be read. Save it as .xlsx or CSV and try again."),
     "zip_bomb": _l("The Excel file unpacks to an unreasonable amount of data and is not read."),
+    "xlsx_too_large": _l("The Excel file unpacks to more than %(limit)s MB and is not read. "
+                         "Save the list as CSV, or remove sheets and columns it does not need."),
+    "too_many_cells": _l("The sheet has more than %(limit)s cells (rows times columns) and is "
+                         "not read. Save the list as CSV, or remove columns it does not need."),
     "unknown_sheet": _l("There is no sheet %(sheet)s. Sheets in the file: %(sheets)s."),
     "sheet_for_csv": _l("A CSV file has no sheets: leave the sheet empty (it is for Excel "
                         "files)."),
@@ -198,6 +207,7 @@ def parse(
     min_unit_size: int = 1,
     sheet: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    max_cells: int = MAX_XLSX_CELLS,
 ) -> Report:
     """Read a recipient list and check every row against the round's lists.
 
@@ -215,7 +225,7 @@ def parse(
         raise RecipientFileError("too_large", limit=max_bytes // (1024 * 1024))
     sheets: tuple[str, ...] = ()
     if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
-        rows, sheet, sheets = _xlsx_rows(data, sheet)
+        rows, sheet, sheets = _xlsx_rows(data, sheet, max_cells)
     elif sheet is not None:
         raise RecipientFileError("sheet_for_csv")
     else:
@@ -288,7 +298,8 @@ def _csv_rows(data: bytes) -> Iterator[list[str]]:
 
 
 def _check_zip(data: bytes) -> None:
-    """Refuse a zip bomb before openpyxl inflates anything."""
+    """Refuse a zip bomb, and a package too large to parse in seconds, before openpyxl
+    inflates anything (it reads the shared strings whole when it opens the workbook)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
@@ -298,13 +309,16 @@ def _check_zip(data: bytes) -> None:
     for member in members:
         total += member.file_size
         ratio = member.file_size / max(member.compress_size, 1)
-        if total > MAX_XLSX_UNCOMPRESSED or (member.file_size > 1024 * 1024
-                                             and ratio > MAX_XLSX_RATIO):
+        if member.file_size > 1024 * 1024 and ratio > MAX_XLSX_RATIO:
             raise RecipientFileError("zip_bomb")
+        if total > MAX_XLSX_UNCOMPRESSED or member.file_size > MAX_XLSX_PART:
+            raise RecipientFileError("xlsx_too_large", limit=MAX_XLSX_PART // (1024 * 1024))
 
 
-def _xlsx_rows(data: bytes, sheet: str | None):
-    """Rows of the chosen (or first) sheet as text; formulas are never evaluated."""
+def _xlsx_rows(data: bytes, sheet: str | None, max_cells: int):
+    """Rows of the chosen (or first) sheet as text; formulas are never evaluated. At most
+    `max_cells` cells: judged first by the size the sheet declares, then counted as read
+    (a sheet may declare less than it holds, or nothing)."""
     from openpyxl import load_workbook
 
     _check_zip(data)
@@ -321,10 +335,23 @@ def _xlsx_rows(data: bytes, sheet: str | None):
     elif sheet not in sheets:
         workbook.close()
         raise RecipientFileError("unknown_sheet", sheet=sheet, sheets=", ".join(sheets))
+    try:
+        worksheet = workbook[sheet]
+    except Exception:
+        workbook.close()
+        raise RecipientFileError("bad_xlsx") from None
+    too_many = RecipientFileError("too_many_cells", limit=f"{max_cells:,}".replace(",", " "))
+    if (worksheet.max_row or 0) * (worksheet.max_column or 0) > max_cells:
+        workbook.close()
+        raise too_many
 
     def rows() -> Iterator[list[str]]:
+        cells = 0
         try:
-            for values in workbook[sheet].iter_rows(values_only=True):
+            for values in worksheet.iter_rows(values_only=True):
+                cells += max(len(values), 1)
+                if cells > max_cells:
+                    raise too_many
                 yield [_cell_text(v) for v in values]
         except RecipientFileError:
             raise

@@ -11,6 +11,7 @@ import io
 import pandas as pd
 import pytest
 from flask_wtf import FlaskForm
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from survey.admin import forms as admin_forms
@@ -238,3 +239,17 @@ def test_a_crafted_request_cannot_put_a_line_break_in_a_title(admin_client, db_s
     page = admin_client.submit("/admin/rounds/new", {**NEW_ROUND, "title": "Påverkan\n2026"})
     assert page.status_code == 200 and "måste vara en rad" in page.text
     assert db_session.scalars(select(Round)).all() == []
+
+
+def test_an_xlsx_declaring_a_million_rows_is_a_message_not_a_killed_worker(
+    admin_client, db_session, open_round
+):
+    workbook = Workbook()
+    workbook.active.append(["E-post", "Kommun", "Grupp"])
+    workbook.active.cell(row=1_048_576, column=3, value="x")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    page = upload(admin_client, open_round, buffer.getvalue(), "lista.xlsx")
+    assert page.status_code == 200
+    assert "fler än 500 000 celler" in page.text
+    assert db_session.scalars(select(Invitation)).all() == []

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 
 import pytest
 from openpyxl import Workbook
 
+from survey import recipients
 from survey.recipients import RecipientFileError, parse
 
 MUNICIPALITIES = ("Linköping", "Norrköping")
@@ -165,3 +167,58 @@ def test_a_zip_bomb_named_xlsx_is_refused_before_it_is_inflated():
     with pytest.raises(RecipientFileError) as error:
         check(data, "lista.xlsx")
     assert error.value.code == "zip_bomb"
+
+
+def _rewrite_sheet(data: bytes, change) -> bytes:
+    """The package with its first sheet's XML passed through `change` (a crafted file)."""
+    source, buffer = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                content = change(content)
+            target.writestr(member.filename, content)
+    return buffer.getvalue()
+
+
+HEADER = ["E-post", "Kommun", "Grupp"]
+
+
+def test_a_sheet_that_unpacks_past_the_limit_is_refused_before_parsing():
+    """Compresses like a real sheet (no zip bomb) but would take openpyxl minutes."""
+    cells = b"".join(b'<c r="A%d" t="inlineStr"><is><t>%s</t></is></c>'
+                     % (i, os.urandom(6).hex().encode()) for i in range(2000))
+    filler = b"<row>" + cells + b"</row>"
+
+    def bloat(xml: bytes) -> bytes:
+        rows = filler * (recipients.MAX_XLSX_PART // len(filler) + 1)
+        return xml.replace(b"</sheetData>", rows + b"</sheetData>")
+
+    data = _rewrite_sheet(xlsx({"Blad1": [HEADER]}), bloat)
+    assert len(data) < recipients.DEFAULT_MAX_BYTES
+    with pytest.raises(RecipientFileError) as error:
+        check(data, "lista.xlsx")
+    assert error.value.code == "xlsx_too_large"
+    assert "32 MB" in str(error.value.message)
+
+
+def test_a_sheet_that_declares_a_million_rows_is_refused_before_reading_them():
+    workbook = Workbook()
+    workbook.active.append(HEADER)
+    workbook.active.cell(row=1_048_576, column=3, value="x")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(RecipientFileError) as error:
+        check(buffer.getvalue(), "lista.xlsx")
+    assert error.value.code == "too_many_cells"
+    assert "500 000" in str(error.value.message)
+
+
+def test_a_sheet_that_hides_its_size_is_counted_while_read():
+    rows = [HEADER] + [[f"p{i}@example.se", "Linköping", "medarbetare"] for i in range(60)]
+    data = _rewrite_sheet(xlsx({"Blad1": rows}),
+                          lambda xml: re.sub(rb"<dimension [^>]*/>", b"", xml))
+    assert check(data, "lista.xlsx", max_cells=200).ok is True
+    with pytest.raises(RecipientFileError) as error:
+        check(data, "lista.xlsx", max_cells=150)
+    assert error.value.code == "too_many_cells"
