@@ -7,8 +7,11 @@ transaction that is rolled back after each test.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, current_app, g, got_request_exception
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -101,6 +104,27 @@ def write_lock(db_session: Session) -> None:
     connection = db_session.connection()
     if connection.dialect.name == "sqlite" and not connection.info.get("sqlite_writer", True):
         _become_writer(connection)
+
+
+def upsert(db_session: Session, model: type[Base], **values) -> None:
+    """INSERT the row, or UPDATE the one with its primary key: one statement on SQLite and
+    PostgreSQL alike (an ORM merge reads the row first)."""
+    dialect = db_session.get_bind().dialect.name
+    key = (dialect, model, tuple(sorted(values)))
+    statement = _UPSERTS.get(key)
+    if statement is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        primary = [column.name for column in model.__table__.primary_key]
+        statement = insert(model).values({name: bindparam(name) for name in values})
+        statement = _UPSERTS[key] = statement.on_conflict_do_update(
+            index_elements=primary,
+            set_={name: statement.excluded[name] for name in values if name not in primary},
+        )
+    db_session.execute(statement, values)
+
+
+#: Statements built once per process: building one costs more than running it.
+_UPSERTS: dict[tuple, Any] = {}
 
 
 def init_app(app: Flask) -> None:

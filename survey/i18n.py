@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
+from babel import support
 from babel.lists import format_list
 from flask import Flask, current_app, request, session, url_for
 from flask_babel import Babel, get_locale
+from wtforms.i18n import messages_path
 
 
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_select_locale)
     app.before_request(_remember_choice)
+    app.before_request(_wtforms_messages)
     app.jinja_env.globals.update(current_language=current_language, language_url=language_url)
     app.jinja_env.filters["as_list"] = as_list
 
@@ -26,6 +30,20 @@ def _remember_choice() -> None:
     lang = request.args.get("lang")
     if lang in current_app.config["LANGUAGES"] and session.get("lang") != lang:
         session["lang"] = lang
+
+
+def _wtforms_messages() -> None:
+    """WTForms' own messages in the request's language, read from disk once per process.
+
+    Flask-WTF would load the catalogue file anew in every request that builds a form; it
+    takes one already set on the request (``request.wtforms_translations``).
+    """
+    request.wtforms_translations = _wtforms_catalogue(current_language())
+
+
+@lru_cache(maxsize=4)
+def _wtforms_catalogue(language: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
 
 
 def current_language() -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from dataclasses import dataclass
 
 import questionnaires
 from questionnaires.loader import DEFAULT_MAX_LENGTH
@@ -27,14 +27,37 @@ JSON_BYTES_PER_CHARACTER = 6
 ENVELOPE_BYTES = 256
 
 
-@lru_cache(maxsize=16)
-def _parse(fingerprint: str, definition: str) -> Questionnaire:
-    return questionnaires.from_canonical_json(definition)
+@dataclass(frozen=True)
+class Frozen:
+    """What a round's frozen definition decides, computed once per process."""
+
+    questionnaire: Questionnaire
+    #: The one plaintext size every draft and pool entry of the round is padded to.
+    sealed_size: int
+
+
+#: Per process, keyed by round id and the fingerprint of its definition: a request reads
+#: both with the round's row (never the definition itself), and a definition that changed
+#: has another fingerprint, so an entry cannot go stale.
+_FROZEN: dict[tuple[int | None, str], Frozen] = {}
+_FROZEN_ROUNDS = 16
+
+
+def frozen(round_: Round) -> Frozen:
+    key = (round_.id, round_.fingerprint)
+    entry = _FROZEN.get(key)
+    if entry is None:
+        questionnaire = questionnaires.from_canonical_json(round_.definition)
+        entry = Frozen(questionnaire, _sealed_size(questionnaire))
+        while len(_FROZEN) >= _FROZEN_ROUNDS:
+            del _FROZEN[next(iter(_FROZEN))]
+        _FROZEN[key] = entry
+    return entry
 
 
 def questionnaire_of(round_: Round) -> Questionnaire:
     """The round's questionnaire; parsed once per process and definition."""
-    return _parse(round_.fingerprint, round_.definition)
+    return frozen(round_).questionnaire
 
 
 def sealed_size(round_: Round) -> int:
@@ -46,12 +69,10 @@ def sealed_size(round_: Round) -> int:
     would otherwise be as long as its answers, and so paired by its length with the same
     answers in clear after the flush (docs/anonymity.md).
     """
-    return _sealed_size(round_.fingerprint, round_.definition)
+    return frozen(round_).sealed_size
 
 
-@lru_cache(maxsize=16)
-def _sealed_size(fingerprint: str, definition: str) -> int:
-    questionnaire = _parse(fingerprint, definition)
+def _sealed_size(questionnaire: Questionnaire) -> int:
     answers = sum(_json_string(len(v.name)) + 2 + _value_bytes(v) + 2
                   for p in questionnaire.pages for q in p.questions for v in q.variables)
     stratum = sum(_json_string(max_length(column))

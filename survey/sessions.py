@@ -17,7 +17,7 @@ import secrets
 
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
 from survey import db, migrate
@@ -53,6 +53,10 @@ def _key(cookie: str) -> bytes:
     return derive_key(cookie, "session-content")
 
 
+_SESSION_ROW = select(ServerSession.content, ServerSession.expires_on).where(
+    ServerSession.id == bindparam("id"))
+
+
 class ServerSessionInterface(SessionInterface):
     def open_session(self, app: Flask, request: Request) -> Session:
         cookie = request.cookies.get(self.get_cookie_name(app))
@@ -60,7 +64,7 @@ class ServerSessionInterface(SessionInterface):
             return Session()
         if not cookie or len(cookie) > 100:
             return Session()
-        row = db.session().get(ServerSession, _row_id(cookie))
+        row = db.session().execute(_SESSION_ROW, {"id": _row_id(cookie)}).first()
         if row is None or row.expires_on < dt.date.today():
             return Session()
         try:
@@ -87,13 +91,15 @@ class ServerSessionInterface(SessionInterface):
             return
         expires_on = dt.date.today() + dt.timedelta(days=app.config["SESSION_IDLE_DAYS"])
         if session.cookie is None:
+            _delete_expired(app, database)
             session.cookie = secrets.token_urlsafe(32)
-            _delete_expired(database)
+            store = insert(ServerSession).values(id=_row_id(session.cookie))
         elif not session.modified and session.expires_on == expires_on:
             return
+        else:
+            store = update(ServerSession).where(ServerSession.id == _row_id(session.cookie))
         content = _seal(session.cookie, dict(session))
-        row = ServerSession(id=_row_id(session.cookie), content=content, expires_on=expires_on)
-        database.merge(row)
+        database.execute(store.values(content=content, expires_on=expires_on))
         database.commit()
         response.set_cookie(
             name,
@@ -113,6 +119,10 @@ def _seal(cookie: str, data: dict) -> bytes:
     return seal_padded(_key(cookie), plaintext, blocks * SESSION_BLOCK)
 
 
-def _delete_expired(database) -> None:
-    database.execute(delete(ServerSession).where(ServerSession.expires_on < dt.date.today()))
+def _delete_expired(app: Flask, database) -> None:
+    """Sessions idle past their date go, once a day per process (when it first starts one)."""
+    today = dt.date.today()
+    if app.extensions.get("paverkan_sessions_swept") != today:
+        database.execute(delete(ServerSession).where(ServerSession.expires_on < today))
+        app.extensions["paverkan_sessions_swept"] = today
 

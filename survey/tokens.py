@@ -17,9 +17,9 @@ import base64
 import json
 import re
 
-from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from flask import current_app, g
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload
 
 from survey.crypto import derive_key, keyed_hash, seal, seal_padded, unseal, unseal_padded
 from survey.instrument import encode, sealed_size
@@ -32,10 +32,21 @@ def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
+def _derived(secret: bytes | str, purpose: str) -> bytes:
+    """:func:`derive_key`, once per request (or CLI command): a page needs the same few keys
+    several times. Kept in the app context, so nothing outlives the request; in particular
+    no worker holds a round's link key after its close erased the salt."""
+    keys = g.setdefault("paverkan_derived_keys", {})
+    key = keys.get((secret, purpose))
+    if key is None:
+        key = keys[(secret, purpose)] = derive_key(secret, purpose)
+    return key
+
+
 def link_key(round_: Round) -> bytes:
     if not round_.link_salt:
         raise ValueError("the round's links were erased when it closed")
-    return derive_key(_secret(), f"round-links:{round_.id}:{round_.link_salt}")
+    return _derived(_secret(), f"round-links:{round_.id}:{round_.link_salt}")
 
 
 def token_for(invitation: Invitation) -> str:
@@ -52,7 +63,7 @@ def link_token(round_: Round, invitation_id: str) -> str:
 
 def token_hash(token: str) -> str:
     """What the database stores instead of the token."""
-    return keyed_hash(derive_key(_secret(), "token-hash"), token)
+    return keyed_hash(_derived(_secret(), "token-hash"), token)
 
 
 def well_formed(token: str) -> bool:
@@ -63,12 +74,22 @@ def find_invitation(db: Session, token: str) -> Invitation | None:
     """The invitation a token belongs to, or None for a malformed, unknown or erased one."""
     if not well_formed(token):
         return None
-    return db.scalar(select(Invitation).where(Invitation.token_hash == token_hash(token)))
+    return db.scalar(_INVITATION_BY_HASH, {"token_hash": token_hash(token)})
+
+
+#: Built once: building a statement with loader options costs more than running it.
+#: The round comes along, without its definition (read only when this process has not yet
+#: parsed it: survey.instrument.frozen).
+_INVITATION_BY_HASH = (
+    select(Invitation)
+    .where(Invitation.token_hash == bindparam("token_hash"))
+    .options(joinedload(Invitation.round, innerjoin=True).defer(Round.definition))
+)
 
 
 def pool_marker(invitation: Invitation) -> str:
     """Marks a pooled submission as this invitation's without naming it."""
-    return keyed_hash(derive_key(link_key(invitation.round), "pool-marker"), invitation.id)
+    return keyed_hash(_derived(link_key(invitation.round), "pool-marker"), invitation.id)
 
 
 def seal_invitation(invitation: Invitation, marker: str) -> bytes:
@@ -81,33 +102,33 @@ def unseal_invitation(round_: Round, sealed: bytes, marker: str) -> str:
 
 
 def _pool_key(round_: Round) -> bytes:
-    return derive_key(link_key(round_), "pool-invitation")
+    return _derived(link_key(round_), "pool-invitation")
 
 
 def seal_pool_content(round_: Round, content: dict, marker: str) -> bytes:
     """A pooled submission's stratum and answers, readable only with the round's link key,
     padded to the round's one sealed size."""
-    key = derive_key(link_key(round_), "pool-content")
+    key = _derived(link_key(round_), "pool-content")
     return seal_padded(key, encode(content), sealed_size(round_), marker.encode())
 
 
 def open_pool_content(round_: Round, sealed: bytes, marker: str) -> dict:
-    key = derive_key(link_key(round_), "pool-content")
+    key = _derived(link_key(round_), "pool-content")
     return json.loads(unseal_padded(key, sealed, marker.encode()))
 
 
 def _draft_root(token: str) -> bytes:
     """The token keyed with the instance secret: whoever holds a link but not the secret (an
     outbox folder, a forwarded mail, together with a database copy) finds and opens nothing."""
-    return bytes.fromhex(keyed_hash(derive_key(_secret(), "drafts"), token))
+    return bytes.fromhex(keyed_hash(_derived(_secret(), "drafts"), token))
 
 
 def draft_id(token: str) -> str:
-    return keyed_hash(derive_key(_draft_root(token), "draft-id"), b"")
+    return keyed_hash(_derived(_draft_root(token), "draft-id"), b"")
 
 
 def draft_key(token: str) -> bytes:
-    return derive_key(_draft_root(token), "draft-key")
+    return _derived(_draft_root(token), "draft-key")
 
 
 def assign_token(invitation: Invitation) -> str:

@@ -27,7 +27,9 @@ class _Answer(Field):
     """
 
     def __init__(self, question: Question, options: tuple[Option, ...] = (), **kwargs) -> None:
-        super().__init__(**kwargs)
+        # No label: the templates label each control from the questionnaire, and WTForms
+        # would otherwise translate a title-cased field name for every field of every page.
+        super().__init__(label="", **kwargs)
         self.question = question
         self.options = options
 

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -73,10 +73,10 @@ def look_up(db: Session, token: str, today: dt.date | None = None) -> Link:
 def is_submitted(db: Session, invitation: Invitation) -> bool:
     if invitation.state == "responded":
         return True
-    marker = tokens.pool_marker(invitation)
-    return (
-        db.scalar(select(PooledSubmission.id).where(PooledSubmission.marker == marker)) is not None
-    )
+    return db.scalar(_POOLED, {"marker": tokens.pool_marker(invitation)}) is not None
+
+
+_POOLED = select(PooledSubmission.id).where(PooledSubmission.marker == bindparam("marker"))
 
 
 def scope(invitation: Invitation) -> dict[str, int]:
@@ -85,14 +85,17 @@ def scope(invitation: Invitation) -> dict[str, int]:
 
 def load_draft(db: Session, token: str) -> DraftState:
     """The saved answers of this link, or an empty draft (also when none can be read)."""
-    row = db.get(Draft, tokens.draft_id(token))
-    if row is None:
+    content = db.scalar(_DRAFT_CONTENT, {"id": tokens.draft_id(token)})
+    if content is None:
         return DraftState()
     try:
-        data = json.loads(unseal_padded(tokens.draft_key(token), row.content))
+        data = json.loads(unseal_padded(tokens.draft_key(token), content))
     except CannotOpen:
         return DraftState()
     return DraftState(data["answers"], data.get("page"))
+
+
+_DRAFT_CONTENT = select(Draft.content).where(Draft.id == bindparam("id"))
 
 
 def save_draft(db: Session, token: str, round_id: int, answers: Answers, page: str | None) -> None:
@@ -100,7 +103,7 @@ def save_draft(db: Session, token: str, round_id: int, answers: Answers, page: s
     to the round's one sealed size (the same as a pool entry's)."""
     size = sealed_size(db.get(Round, round_id))
     content = seal_padded(tokens.draft_key(token), encode({"answers": answers, "page": page}), size)
-    db.merge(Draft(id=tokens.draft_id(token), round_id=round_id, content=content))
+    database.upsert(db, Draft, id=tokens.draft_id(token), round_id=round_id, content=content)
     db.commit()
 
 
