@@ -16,6 +16,7 @@ from questionnaires.model import (
     VariableKind,
     group_code,
 )
+from questionnaires.timing import estimate
 from survey.forms import max_length
 from survey.models import Invitation, Round
 
@@ -96,6 +97,15 @@ def _value_bytes(variable: Variable) -> int:
 def encode(record: dict) -> bytes:
     """A draft's or pool entry's record as the bytes :func:`sealed_size` bounds."""
     return json.dumps(record, ensure_ascii=False).encode()
+
+
+def minutes(round_: Round) -> str:
+    """How many minutes the round's questionnaire takes ("6–10"), the one estimate the mails
+    and the start page give (:mod:`questionnaires.timing`)."""
+    found = estimate(questionnaire_of(round_))
+    if found.shortest == found.longest:
+        return str(found.shortest)
+    return f"{found.shortest}–{found.longest}"
 
 
 def context(group: str) -> dict[str, int]:

@@ -13,18 +13,58 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from survey.admin.models import MailTemplate
+from survey.admin.operations.rounds import IDENTITY
 from survey.forms import StaffForm, max_length
 from survey.models import Round
+from survey.recipients import is_valid_email
 
 
 def lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class RoundForm(StaffForm):
+def _email(_form, field) -> None:
+    """The recipient lists' own rule, so a contact address is held to what a list is."""
+    if field.data and not is_valid_email(field.data.strip()):
+        raise ValidationError(_l("Write an e-mail address, such as anna.berg@kommun.se."))
+
+
+class IdentityForm(StaffForm):
+    """Who runs the round, as the mails and the respondent's pages name them."""
+
+    organisation = StringField(
+        _l("Organisation(s) running the survey"),
+        validators=[Optional(), Length(max=max_length(Round.organisation))])
+    contact_name = StringField(_l("Contact person's name"), validators=[
+        Optional(), Length(max=max_length(Round.contact_name))])
+    contact_email = StringField(_l("Contact person's e-mail address"), validators=[
+        Optional(), _email,
+        Length(max=max_length(Round.contact_email))])
+    contact_phone = StringField(_l("Contact person's phone number"), validators=[
+        Optional(), Length(max=max_length(Round.contact_phone))])
+    sender_address = StringField(_l("Sender address of the mails"), validators=[
+        Optional(), _email,
+        Length(max=max_length(Round.sender_address))])
+    support_sv = TextAreaField(_l("Support text in Swedish (empty: the default text)"),
+                               validators=[Optional(), Length(max=4000)])
+    support_en = TextAreaField(_l("Support text in English (empty: the default text)"),
+                               validators=[Optional(), Length(max=4000)])
+
+    def identity(self) -> dict[str, str | None]:
+        return {name: self[name].data for name in IDENTITY}
+
+
+class RoundForm(IdentityForm):
     title = StringField(_l("Title"), validators=[DataRequired(),
                                                 Length(max=max_length(Round.title))])
     reference_year = IntegerField(

@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from html import escape
 
-PLACEHOLDERS = ("title", "link", "optout", "closes_on")
+PLACEHOLDERS = ("title", "link", "optout", "closes_on", "minutes")
 REQUIRED_PLACEHOLDERS = ("link", "optout")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _LINK_PLACEHOLDERS = {"link", "optout"}
@@ -30,8 +30,8 @@ DEFAULTS = {
             "Kommunen vill veta om du har utsatts för otillåten påverkan, till exempel hot, "
             "trakasserier eller mutförsök, i ditt uppdrag eller arbete.\n\n"
             "Enkäten är anonym. Ingen, inte heller vi som genomför undersökningen, kan se vad "
-            "du har svarat. Det tar omkring 15 minuter och du kan göra uppehåll och fortsätta "
-            "senare med samma länk. Svara senast {closes_on}.\n\n"
+            "du har svarat. Det tar omkring {minutes} minuter och du kan göra uppehåll och "
+            "fortsätta senare med samma länk. Svara senast {closes_on}.\n\n"
             "Din personliga länk:\n{link}\n\n"
             "Jag vill inte delta (du får då inga påminnelser):\n{optout}\n\n"
             "Tack för din medverkan!"
@@ -43,8 +43,8 @@ DEFAULTS = {
             "improper influence, such as threats, harassment or bribery attempts, in your role "
             "or work.\n\n"
             "The survey is anonymous. Nobody, not even those of us running the study, can see "
-            "what you answered. It takes about 15 minutes and you can pause and continue later "
-            "with the same link. Please answer by {closes_on}.\n\n"
+            "what you answered. It takes about {minutes} minutes and you can pause and continue "
+            "later with the same link. Please answer by {closes_on}.\n\n"
             "Your personal link:\n{link}\n\n"
             "I do not want to take part (you will get no reminders):\n{optout}\n\n"
             "Thank you for taking part!"
@@ -56,21 +56,56 @@ DEFAULTS = {
         "body_sv": (
             "Hej!\n\n"
             "För några dagar sedan fick du en inbjudan till en anonym enkät om otillåten "
-            "påverkan. Har du redan svarat kan du bortse från det här brevet – vi kan inte se "
-            "vilka som har svarat, därför går påminnelsen ut till alla som inte har avböjt.\n\n"
+            "påverkan. Påminnelsen går till dem vars svar vi ännu inte har fått. Har du "
+            "skickat in dina svar nyligen kan du bortse från det här brevet.\n\n"
             "Svara senast {closes_on}. Har du börjat fortsätter du där du slutade:\n{link}\n\n"
             "Jag vill inte delta:\n{optout}"
         ),
         "body_en": (
             "Hello,\n\n"
             "A few days ago you were invited to an anonymous survey about improper influence. "
-            "If you have already answered, please ignore this mail.\n\n"
+            "This reminder goes to those whose answers have not reached us yet. If you sent "
+            "in your answers recently, please ignore this mail.\n\n"
             "Please answer by {closes_on}. If you have started, you continue where you left "
             "off:\n{link}\n\n"
             "I do not want to take part:\n{optout}"
         ),
     },
 }
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who sends the mail and whom to ask: the round's organisation, contact and sender.
+
+    A mail naming nobody, from ``enkat@localhost``, looks like phishing; every mail ends with
+    the organisation and the contact person in both languages, whatever the edited text says.
+    """
+
+    address: str
+    organisation: str
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    minutes: str = ""
+
+    @property
+    def sender(self) -> str:
+        return formataddr((self.organisation, self.address))
+
+    def signature(self, lang: str) -> str:
+        contact = ", ".join(
+            part for part in (self.contact_name, self.contact_email, self.contact_phone) if part
+        )
+        if lang == "sv":
+            lines = [f"Avsändare: {self.organisation}"]
+            if contact:
+                lines.append(f"Frågor om enkäten: {contact}")
+        else:
+            lines = [f"Sent by: {self.organisation}"]
+            if contact:
+                lines.append(f"Questions about the survey: {contact}")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -98,6 +133,10 @@ def problems(texts: Texts) -> list[str]:
     return sorted(set(result))
 
 
+def _paragraph(text: str) -> str:
+    return f"<p>{escape(text).replace(chr(10), '<br>')}</p>"
+
+
 def _fill_text(template: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
@@ -120,29 +159,36 @@ def _fill_html(template: str, values: dict[str, str], link_labels: dict[str, str
 
 
 def compose(
-    texts: Texts, *, sender: str, to: str, title: str, closes_on: str, link: str, optout: str
+    texts: Texts, *, identity: Identity, to: str, title: str, closes_on: str, link: str,
+    optout: str,
 ) -> EmailMessage:
-    """One mail to one person: Swedish first, then English, as text and as HTML."""
-    values = {"title": title, "closes_on": closes_on, "link": link, "optout": optout}
+    """One mail to one person: Swedish first, then English, as text and as HTML, each
+    ending with who sends it and whom to ask."""
+    values = {"title": title, "closes_on": closes_on, "link": link, "optout": optout,
+              "minutes": identity.minutes}
+    signature_sv, signature_en = identity.signature("sv"), identity.signature("en")
     labels_sv = {"link": "Öppna enkäten", "optout": "Jag vill inte delta"}
     labels_en = {"link": "Open the survey", "optout": "I do not want to take part"}
     subject_sv = _fill_text(texts.subject_sv, values)
     subject_en = _fill_text(texts.subject_en, values)
     subject = subject_sv if subject_sv == subject_en else f"{subject_sv} / {subject_en}"
     text = (
-        f"{_fill_text(texts.body_sv, values)}\n\n"
+        f"{_fill_text(texts.body_sv, values).rstrip()}\n\n{signature_sv}\n\n"
         "---------- In English ----------\n\n"
-        f"{_fill_text(texts.body_en, values)}\n"
+        f"{_fill_text(texts.body_en, values).rstrip()}\n\n{signature_en}\n"
     )
     html = (
         '<!doctype html>\n<html lang="sv"><head><meta charset="utf-8">'
         f"<title>{escape(subject)}</title></head><body>\n"
-        f'<div lang="sv">\n{_fill_html(texts.body_sv, values, labels_sv)}\n</div>\n<hr>\n'
-        f'<div lang="en">\n{_fill_html(texts.body_en, values, labels_en)}\n</div>\n'
+        f'<div lang="sv">\n{_fill_html(texts.body_sv, values, labels_sv)}\n'
+        f"{_paragraph(signature_sv)}\n</div>\n<hr>\n"
+        f'<div lang="en">\n{_fill_html(texts.body_en, values, labels_en)}\n'
+        f"{_paragraph(signature_en)}\n</div>\n"
         "</body></html>\n"
     )
+    sender = identity.address
     message = EmailMessage()
-    message["From"] = sender
+    message["From"] = identity.sender
     message["To"] = Address(addr_spec=to)
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)
@@ -153,3 +199,17 @@ def compose(
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
+
+
+def identity_of(round_, default_address: str, minutes: str) -> Identity:
+    """The round's sender and contact; without its own, the instance's address and the
+    municipalities' names."""
+    organisation = round_.organisation or ", ".join(round_.municipalities)
+    return Identity(
+        address=round_.sender_address or default_address,
+        organisation=organisation,
+        contact_name=round_.contact_name,
+        contact_email=round_.contact_email,
+        contact_phone=round_.contact_phone,
+        minutes=minutes,
+    )

@@ -16,6 +16,7 @@ from survey.admin.forms import (
     CloseForm,
     ConfirmImportForm,
     DatesForm,
+    IdentityForm,
     MailTextForm,
     RoundForm,
     UploadForm,
@@ -23,6 +24,7 @@ from survey.admin.forms import (
 )
 from survey.admin.models import DELIVERY_STATES, MAIL_KINDS, Mailing
 from survey.auth.decorators import role_required
+from survey.instrument import minutes
 from survey.mail import TransportError
 from survey.models import Round
 from survey.recipients import PROBLEM_MESSAGES, RecipientFileError
@@ -97,6 +99,7 @@ def new_round():
                 municipalities=lines(form.municipalities.data),
                 groups=lines(form.groups.data),
                 min_cell_size=form.min_cell_size.data,
+                identity=form.identity(),
             )
         except operations.OperationError as problem:
             error = problem.message
@@ -156,6 +159,23 @@ def dates(round_id: int):
             flash(_("The dates are changed."))
             return redirect(url_for("admin.round", round_id=round_id))
     return render_template("admin/dates.html", round=round_, form=form, error=error)
+
+
+@bp.route("/rounds/<int:round_id>/contact", methods=["GET", "POST"])
+@admin_only
+def identity(round_id: int):
+    round_ = _round(round_id)
+    form = IdentityForm(obj=round_)
+    error = None
+    if form.validate_on_submit():
+        try:
+            operations.set_identity(db.session(), round_, form.identity())
+        except operations.OperationError as problem:
+            error = problem.message
+        else:
+            flash(_("The sender, contact and support text are saved."))
+            return redirect(url_for("admin.round", round_id=round_id))
+    return render_template("admin/identity.html", round=round_, form=form, error=error)
 
 
 @bp.route("/rounds/<int:round_id>/recipients", methods=["GET", "POST"])
@@ -242,7 +262,8 @@ def mail_texts(round_id: int, kind: str):
     preview = mailtext.compose(
         mailtext.Texts(template.subject_sv, template.subject_en, template.body_sv,
                        template.body_en),
-        sender=current_app.config["MAIL_FROM"], to="mottagare@example.se", title=round_.title,
+        identity=mailtext.identity_of(round_, current_app.config["MAIL_FROM"], minutes(round_)),
+        to="mottagare@example.se", title=round_.title,
         closes_on=round_.closes_on.isoformat(), link="https://…/s/EXEMPEL",
         optout="https://…/s/EXEMPEL/avsta",
     )

@@ -17,8 +17,9 @@ from flask_wtf import FlaskForm
 
 from questionnaires.model import Page, Questionnaire
 from survey import db
+from survey.contacts import open_rounds_with_contact
 from survey.i18n import current_language
-from survey.instrument import merge_page, questionnaire_of, visible_questions
+from survey.instrument import merge_page, minutes, questionnaire_of, visible_questions
 from survey.models import Invitation, Round
 from survey.respondent import bp, operations, support
 from survey.respondent.forms import page_form
@@ -66,7 +67,7 @@ def _render(template: str, status: int = 200, **context):
 def _link_page(link: operations.Link):
     """The page for a link that cannot start (unknown, closed, not yet open, submitted)."""
     if link.state is LinkState.UNKNOWN:
-        return _render("respondent/unknown_link.html", 404)
+        return _render("respondent/unknown_link.html", 404, contacts=open_rounds_with_contact())
     if link.state is LinkState.SUBMITTED:
         return _render("respondent/already_submitted.html", round=link.round)
     if link.state is LinkState.NOT_YET_OPEN:
@@ -130,6 +131,7 @@ def start(token: str):
         "respondent/start.html",
         round=link.round,
         questionnaire=questionnaire_of(link.round),
+        minutes=minutes(link.round),
         started=bool(operations.load_draft(database, token).answers),
         form=FlaskForm(),
     )

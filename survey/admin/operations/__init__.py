@@ -1,9 +1,10 @@
 """What an administrator can do to a round. The pages and the CLI call these, nothing else
 writes: each function checks the round's state, makes its change and commits.
 
-One module per concern: `rounds` (create, open, reschedule), `recipients` (import, opt-out),
-`mailing` (texts, mailings, exactly-once sending), `closing` (the close and its erasure),
-`rates` (the dashboard's counts); `common` holds the error and the round's file locations.
+One module per concern: `rounds` (create, open, reschedule, identity), `recipients` (import,
+opt-out), `mailing` (texts, mailings, exactly-once sending), `closing` (the close and its
+erasure), `rates` (the dashboard's counts); `common` holds the error and the round's file
+locations.
 Callers import this package; the names below are its whole interface.
 """
 
@@ -24,7 +25,7 @@ from survey.admin.operations.recipients import (
     import_recipients,
     preview_import,
 )
-from survey.admin.operations.rounds import create_round, open_round, reschedule
+from survey.admin.operations.rounds import create_round, open_round, reschedule, set_identity
 
 __all__ = [
     "OperationError",
@@ -43,6 +44,7 @@ __all__ = [
     "response_rates",
     "save_mail_texts",
     "send_mailing",
+    "set_identity",
     "start_mailing",
     "upload_folder",
 ]

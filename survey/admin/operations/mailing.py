@@ -31,6 +31,7 @@ from survey.admin.operations.common import (
     OperationError,
     outbox_key,
 )
+from survey.instrument import minutes
 from survey.mail import (
     PermanentFailure,
     SMTPTransport,
@@ -352,7 +353,7 @@ def _message(round_: Round, invitation: Invitation, texts: mailtext.Texts):
     token = tokens.token_for(invitation)
     return mailtext.compose(
         texts,
-        sender=current_app.config["MAIL_FROM"],
+        identity=mailtext.identity_of(round_, current_app.config["MAIL_FROM"], minutes(round_)),
         to=invitation.email,
         title=round_.title,
         closes_on=round_.closes_on.isoformat(),

@@ -30,6 +30,7 @@ def create_round(
     groups: list[str],
     definition: Path = questionnaires.DEFAULT_DEFINITION,
     min_cell_size: int = 5,
+    identity: dict[str, str | None] | None = None,
 ) -> Round:
     """A draft round that freezes the questionnaire's canonical definition and fingerprint;
     the file may change afterwards, the round will not. Raises `DefinitionError`."""
@@ -55,6 +56,7 @@ def create_round(
         min_cell_size=min_cell_size,
         municipalities=municipalities,
         groups=groups,
+        **_identity(identity or {}),
     )
     db.add(round_)
     db.flush()
@@ -108,6 +110,31 @@ def _distinct(values: list[str]) -> list[str]:
         if value and value.casefold() not in {r.casefold() for r in result}:
             result.append(value)
     return result
+
+
+IDENTITY = ("organisation", "contact_name", "contact_email", "contact_phone",
+            "sender_address", "support_sv", "support_en")
+
+
+def _identity(values: dict[str, str | None]) -> dict[str, str | None]:
+    unknown = set(values) - set(IDENTITY)
+    if unknown:
+        raise ValueError(f"not part of a round's identity: {sorted(unknown)}")
+    cleaned = {name: (values.get(name) or "").strip() or None for name in IDENTITY}
+    for name, value in cleaned.items():
+        column = getattr(Round, name)
+        if value is not None and column.type.length and len(value) > column.type.length:
+            raise OperationError(_l("%(value)s is longer than %(max)s characters.",
+                                    value=value, max=column.type.length))
+    return cleaned
+
+
+def set_identity(db: Session, round_: Round, values: dict[str, str | None]) -> None:
+    """The organisation, contact person, sender address and support text mails and pages
+    name. Allowed in every state: a contact who leaves can be replaced mid-round."""
+    for name, value in _identity(values).items():
+        setattr(round_, name, value)
+    db.commit()
 
 
 def open_round(db: Session, round_: Round) -> None:
