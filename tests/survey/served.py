@@ -82,7 +82,8 @@ def gunicorn(env: dict[str, str], app: str = "survey:create_app()", workers: int
             try:
                 urllib.request.urlopen(base + probe, timeout=5).close()
                 break
-            except urllib.error.HTTPError:
+            except urllib.error.HTTPError as answered:
+                answered.close()
                 break
             except OSError:
                 time.sleep(0.1)

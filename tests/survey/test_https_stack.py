@@ -14,6 +14,7 @@ import re
 import ssl
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from email import policy
 from pathlib import Path
@@ -78,6 +79,9 @@ def wait_for(url: str, context: ssl.SSLContext | None = None) -> None:
         try:
             urllib.request.urlopen(url, timeout=2, context=context).close()
             return
+        except urllib.error.HTTPError as not_yet:
+            not_yet.close()  # nginx answers 502 until gunicorn is up; an unclosed one warns later
+            time.sleep(0.1)
         except OSError:
             time.sleep(0.1)
     raise AssertionError(f"nothing answers at {url}")
