@@ -38,6 +38,14 @@ DEFAULT_MIN_CELL = 5
 #: How far apart the attacker's bounds must be for a suppressed count to count as hidden
 #: (a tolerance for the LP solver, far below one respondent).
 BOUNDS_TOLERANCE = 1e-6
+#: Random objectives whose vertices serve as whole-number witnesses before any count gets
+#: programmes of its own (fixed seed: the same plan every run).
+WITNESS_DIRECTIONS = 8
+#: At most this many whole-number witnesses, tried while more counts than the minimum are
+#: left (fewer are cheaper one by one).
+INTEGER_WITNESSES = 3
+INTEGER_WITNESS_MINIMUM = 4
+WITNESS_SEED = 2026
 #: Distance from a whole number below which a solver's value counts as that number.
 INTEGER_TOLERANCE = 1e-6
 #: A share publishes the counts of these answers (name -> code) beside ``n``.
@@ -78,7 +86,22 @@ class Table:
     figures: tuple[Figure, ...]
 
     def count(self, atoms: Iterable[int]) -> int:
-        return sum(self.atoms[i] for i in atoms)
+        """How many respondents ``atoms`` hold (remembered per set: the complement search
+        asks for the same figures' counts thousands of times)."""
+        if not isinstance(atoms, frozenset):
+            return int(self._atom_array[list(atoms)].sum())
+        counted = self._counts.get(atoms)
+        if counted is None:
+            counted = self._counts[atoms] = int(self._atom_array[list(atoms)].sum())
+        return counted
+
+    @functools.cached_property
+    def _atom_array(self) -> np.ndarray:
+        return np.array(self.atoms, dtype=np.int64)
+
+    @functools.cached_property
+    def _counts(self) -> dict[frozenset[int], int]:
+        return {}
 
     @functools.cached_property
     def _measure_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -174,6 +197,9 @@ def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
     index = {f.key: f for f in table.figures}
     suppressed = {f.key: Suppression(f.key, "primary", table.count(f.n_atoms))
                   for f in table.figures if 0 < table.count(f.n_atoms) < min_cell}
+    for figure in _margin_complements(table, set(suppressed)):
+        suppressed[figure.key] = Suppression(figure.key, "complementary",
+                                             table.count(figure.n_atoms))
     differences = _small_differences(table, min_cell)
     all_figures = {**index, **differences}
     with single_threaded_blas():
@@ -187,10 +213,10 @@ def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
                 guarded = [Exposure(key, measure, table.count(atoms))
                            for key in (*hidden, *differences)
                            for measure, atoms in all_figures[key].measures.items()]
-                guarded = [e for e in guarded if _must_hide(e, suppressed, differences)]
-                exposed = [e for e in integer_derivable(table, hidden, guarded,
-                                                         tuple(differences.values()))
-                           if not _unanimous(table, all_figures[e.key], e, hidden)]
+                guarded = [e for e in guarded if _must_hide(e, suppressed, differences)
+                           and not _unanimous(table, all_figures[e.key], e, hidden)]
+                exposed = list(integer_derivable(table, hidden, guarded,
+                                                 tuple(differences.values())))
             if not exposed:
                 return Plan(min_cell, tuple(suppressed.values()))
             # One complement per exposed cell per round, each chosen knowing the others.
@@ -201,6 +227,58 @@ def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
                 extra = _complement_for(table, index, differences, exposure, set(suppressed))
                 suppressed[extra.key] = Suppression(extra.key, "complementary",
                                                     table.count(extra.n_atoms))
+
+
+def _margin_complements(table: Table, hidden: set[Key]) -> list[Figure]:
+    """Complements every margin asks for, found without a solver: where a published
+    figure's breakdown by one more category (a municipality's groups, a stratum's genders)
+    has exactly one withheld cell with respondents, withhold its smallest sibling with
+    respondents (one with every answer present when there is one), or the figure itself
+    when there is none; repeated until no margin gives a cell away on its own.
+
+    The cells subtracting a margin would reveal, chosen at once: the search in
+    :func:`protect` then only has to confirm them (and add what combinations of margins
+    need), instead of finding them one solver round at a time (a county's tables took
+    dozens of rounds)."""
+    chosen: list[Figure] = []
+    relations = _margins(table)
+    changed = True
+    while changed:
+        changed = False
+        for parent, children in relations:
+            withheld = [c for c in children if c.key in hidden and table.count(c.n_atoms)]
+            if len(withheld) != 1 or parent.key in hidden:
+                continue
+            siblings = [c for c in children if c.key not in hidden and table.count(c.n_atoms)]
+            if siblings:
+                extra = min(siblings, key=lambda f: (
+                    not all(table.count(atoms) for atoms in f.measures.values()),
+                    table.count(f.n_atoms)))
+            else:
+                extra = parent
+            hidden.add(extra.key)
+            chosen.append(extra)
+            changed = True
+    return chosen
+
+
+def _margins(table: Table) -> list[tuple[Figure, list[Figure]]]:
+    """Each figure with its breakdown by one more category of the same table: the figures
+    whose key adds one column to its key."""
+    by_layout: dict[tuple, list[Figure]] = {}
+    for figure in table.figures:
+        name, *where = figure.key
+        by_layout.setdefault((name, tuple(column for column, _ in where)), []).append(figure)
+    relations = []
+    for (name, columns), parents in by_layout.items():
+        for (other_name, finer), children in by_layout.items():
+            if other_name != name or len(finer) != len(columns) + 1 or not set(
+                    columns) < set(finer):
+                continue
+            for parent in parents:
+                inside = set(parent.key[1:])
+                relations.append((parent, [c for c in children if inside <= set(c.key[1:])]))
+    return relations
 
 
 def _complement_for(table: Table, index: Mapping[Key, Figure],
@@ -284,18 +362,23 @@ def derivable(table: Table, hidden: Iterable[Key],
 def _in_row_space(table: Table, figures: Sequence[Figure], rows: np.ndarray,
                   free: np.ndarray) -> tuple[Exposure, ...]:
     """The counts of ``figures`` that the published ``rows`` fix when only the ``free``
-    atoms can be positive."""
-    size = len(table.atoms)
-    row_space = _row_space(_distinct_rows(rows[:, free])) if len(rows) else None
-    exposures = []
-    for figure in figures:
-        for measure, atoms in figure.measures.items():
-            weights = _indicator(atoms, size)[free]
-            if row_space is not None:
-                weights = weights - row_space @ (row_space.T @ weights)
-            if np.linalg.norm(weights) < BOUNDS_TOLERANCE:
-                exposures.append(Exposure(figure.key, measure, table.count(atoms)))
-    return tuple(exposures)
+    atoms can be positive: those whose indicator, projected off the row space, vanishes
+    (all of them projected at once)."""
+    measures = [(figure, measure, atoms) for figure in figures
+                for measure, atoms in figure.measures.items()]
+    if not measures:
+        return ()
+    weights = np.zeros((len(measures), len(table.atoms)))
+    for row, (_, _, atoms) in enumerate(measures):
+        weights[row, list(atoms)] = 1.0
+    weights = weights[:, free]
+    if len(rows):
+        row_space = _row_space(_distinct_rows(rows[:, free]))
+        weights = weights - (weights @ row_space) @ row_space.T
+    fixed = np.linalg.norm(weights, axis=1) < BOUNDS_TOLERANCE
+    return tuple(Exposure(figure.key, measure, table.count(atoms))
+                 for (figure, measure, atoms), pinned in zip(measures, fixed, strict=True)
+                 if pinned)
 
 
 def _distinct_rows(rows: np.ndarray) -> np.ndarray:
@@ -321,9 +404,11 @@ def integer_derivable(table: Table, hidden: Iterable[Key], counts: Sequence[Expo
     ``unpublished`` groups) only one whole-number solution of the published figures allows.
 
     The true atoms are one solution, so a count is open as soon as another integer
-    solution gives it another value. Cheap witnesses first: the two vertices minimising and
-    maximising the sum of all the counts, when the solver returns them in whole numbers
-    (tables of nested margins have integral vertices), settle every count they move. Each
+    solution gives it another value. Cheap witnesses first: the vertices minimising and
+    maximising the sum of all the counts, and those of :data:`WITNESS_DIRECTIONS` random
+    combinations of them, when the solver returns them in whole numbers (tables of nested
+    margins have integral vertices), settle every count they move (a county's table leaves
+    hundreds of counts, one programme each, to the sum's two vertices alone). Each
     count left gets its own minimum and maximum, by linear programming where that settles
     it and by integer programming where the relaxation's optimum is fractional.
     """
@@ -336,16 +421,28 @@ def integer_derivable(table: Table, hidden: Iterable[Key], counts: Sequence[Expo
     truth = np.array([c.value for c in counts], dtype=float)
     programme = _Programme(rows, values, values, np.zeros(size), np.full(size, np.inf))
     open_ = np.zeros(len(counts), dtype=bool)
-    for sign in (1.0, -1.0):
-        vertex = programme.minimise(sign * weights.sum(axis=0))
+    directions = np.random.default_rng(WITNESS_SEED).normal(size=(WITNESS_DIRECTIONS,
+                                                                  len(counts)))
+    for direction in (np.ones(len(counts)), -np.ones(len(counts)), *directions):
+        vertex = programme.minimise(direction @ weights)
         if np.all(np.abs(vertex - np.round(vertex)) < INTEGER_TOLERANCE):
             open_ |= np.abs(weights @ np.round(vertex) - truth) > 0.5
         if open_.all():
             return ()
+    # Fractional vertices (tables crossed by gender and age band are not totally
+    # unimodular) settle nothing: whole-number optima of a few random directions over the
+    # counts left settle most of them at once.
+    for direction in directions[:INTEGER_WITNESSES]:
+        if open_.sum() > len(counts) - INTEGER_WITNESS_MINIMUM:
+            break
+        solution = programme.minimise((direction * ~open_) @ weights, integer=True)
+        open_ |= np.abs(weights @ np.round(solution) - truth) > 0.5
     exposures = []
     for position in np.flatnonzero(~open_):
+        # A count of 0 cannot go lower: only the way up can show it open.
+        signs = (-1.0,) if truth[position] == 0 else (1.0, -1.0)
         if not any(_moves(programme, sign * weights[position], sign * truth[position])
-                   for sign in (1.0, -1.0)):
+                   for sign in signs):
             exposures.append(counts[position])
     return tuple(exposures)
 
@@ -516,11 +613,12 @@ class _Programme:
         model.col_upper_ = np.asarray(upper, dtype=float)
         model.row_lower_ = np.asarray(row_lower, dtype=float)
         model.row_upper_ = np.asarray(row_upper, dtype=float)
-        columns, positions = np.nonzero(matrix.T)
+        by_column = np.ascontiguousarray(matrix.T)  # nonzero() on a transposed view crawls
+        columns, positions = np.nonzero(by_column)
         model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         model.a_matrix_.start_ = np.searchsorted(columns, np.arange(size + 1)).astype(np.int32)
         model.a_matrix_.index_ = positions.astype(np.int32)
-        model.a_matrix_.value_ = matrix.T[columns, positions].astype(float)
+        model.a_matrix_.value_ = by_column[columns, positions].astype(float)
         # The core solver, not the ``highspy.Highs`` wrapper: the wrapper's constructor
         # registers Python callbacks (unused here), which prints HiGHS' banner to standard
         # output before any option can silence it, into `paverkan stats --json -`'s JSON.

@@ -35,6 +35,8 @@ from scipy.sparse import csr_array, vstack
 COLUMNS = ("municipality", "group", "gender", "age_band")
 #: Random objectives whose vertices serve as cheap whole-number witnesses.
 VERTICES = 12
+#: Then whole-number optima of random objectives over the targets left.
+INTEGER_WITNESSES = 4
 #: Published figures are rounded doubles: model and weighting equations hold to this.
 FLOAT_EQUATION_TOLERANCE = 1e-6
 
@@ -70,6 +72,7 @@ class Attacker:
             self.offset[item] = size
             size += len(self.categories) * len(states)
         self.size = size
+        self._counts_cache: dict[tuple[str, str], list[tuple[np.ndarray, int]]] = {}
         self.rows: list[csr_array] = []
         self.lower: list[float] = []
         self.upper: list[float] = []
@@ -294,6 +297,11 @@ class Attacker:
                    for mask, count in self._published_counts(target.item, target.answer))
 
     def _published_counts(self, item: str, answer: str) -> list[tuple[np.ndarray, int]]:
+        if (item, answer) not in self._counts_cache:
+            self._counts_cache[item, answer] = self._read_counts(item, answer)
+        return self._counts_cache[item, answer]
+
+    def _read_counts(self, item: str, answer: str) -> list[tuple[np.ndarray, int]]:
         if item in self.published["items"]:
             figures = self.published["items"][item]
             entries = [figures["total"], *figures["cells"], *figures["by_municipality"],
@@ -313,8 +321,9 @@ class Attacker:
         """The targets every whole-number solution pins to their true value.
 
         Cheap witnesses first: vertices of random objectives (integral ones are whole-number
-        solutions; any target they move is open); then, per target left, integer
-        programmes for a solution below and above the truth."""
+        solutions; any target they move is open), then whole-number optima of random
+        objectives; then, per target left, integer programmes for a solution below and
+        above the truth."""
         constraint = self.constraint()
         bounds = Bounds(np.zeros(self.size), np.full(self.size, np.inf))
         weights = np.array([t.weights for t in targets])
@@ -329,8 +338,15 @@ class Attacker:
                              bounds=(0, None), method="highs").x
             if vertex is not None and np.allclose(vertex, np.round(vertex), atol=1e-7):
                 open_ |= np.abs(weights @ np.round(vertex) - true_values) > 0.5
-        pinned = []
         integrality = np.ones(self.size)
+        for _ in range(INTEGER_WITNESSES):
+            if open_.all():
+                break
+            cost = (rng.normal(size=len(targets)) * ~open_) @ weights
+            solution = milp(cost, constraints=constraint, integrality=integrality,
+                            bounds=bounds).x
+            open_ |= np.abs(weights @ np.round(solution) - true_values) > 0.5
+        pinned = []
         for position in np.flatnonzero(~open_):
             target, value = targets[position], true_values[position]
             moved = False
