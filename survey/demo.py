@@ -9,6 +9,7 @@ so the outbox shows exactly what recipients would get.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import secrets
 import shutil
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from survey import create_app, db, migrate, tokens
+from survey import create_app, db, demo_history, migrate, tokens
 from survey.admin import operations as admin
 from survey.auth.operations import add_user
 from survey.config import ConfigError, numeric_setting
@@ -29,6 +30,8 @@ MUNICIPALITIES = ("Linköping", "Norrköping")
 GROUPS = ("förtroendevald", "medarbetare")
 RECIPIENTS = 20
 ADMIN = "admin@demo.example"
+#: Who reads the results: a security chief and a researcher (role, e-mail).
+READERS = (("chief", "chef@demo.example"), ("researcher", "forskare@demo.example"))
 
 
 def recipients_csv() -> bytes:
@@ -75,11 +78,19 @@ def build(instance: Path, port: int = DEFAULT_PORT):
         admin.import_recipients(session, round_, report)
         admin.send_mailing(session, admin.start_mailing(session, round_, "invitation"))
         add_user(session, ADMIN, "admin", password)
+        for role, email in READERS:
+            add_user(session, email, role, reader_password(password, role))
         invitation = session.scalars(
             select(Invitation).where(Invitation.round_id == round_.id).order_by(Invitation.email)
         ).first()
         link = f"{app.config['BASE_URL']}/s/{tokens.token_for(invitation)}"
     return app, password, link
+
+
+def reader_password(admin_password: str, role: str) -> str:
+    """The chief's and researcher's demo passwords: derived from the admin's random one, so
+    `build` keeps returning one secret and each run still has new ones."""
+    return hashlib.sha256(f"{admin_password}:{role}".encode()).hexdigest()[:16]
 
 
 def port_in_use(port: int) -> bool:
@@ -117,6 +128,10 @@ def main() -> None:
     instance = Path.cwd() / "instance" / "demo"
     app, password, link = build(instance, port)
     base_url = app.config["BASE_URL"]
+    readers = "\n".join(
+        f"  Log in as {role + ':':<14} {base_url}/login  {email} / "
+        f"{reader_password(password, role)}" for role, email in READERS)
+    demo_history.fill_in_background(app)
     print(
         f"""
 Påverkan demo: a round of the default questionnaire, {RECIPIENTS} recipients in
@@ -124,6 +139,10 @@ Påverkan demo: a round of the default questionnaire, {RECIPIENTS} recipients in
 
   Answer as a respondent:  {link}
   Log in as administrator: {base_url}/login  {ADMIN} / {password}
+{readers}
+
+The previous year's round ({demo_history.TOTAL} synthetic responses) is being filled and
+closed in the background; its results appear at {base_url}/resultat/ in a few minutes.
 
 Serving on {base_url} (no access log, by design). Stop with Ctrl-C.
 """
