@@ -40,6 +40,7 @@ def test_the_demo_prints_a_chiefs_and_a_researchers_login(tmp_path):
     app, password, _link = build(tmp_path / "demo")
     with app.app_context():
         for role, email in READERS:
-            user = authenticate(db.session(), email, reader_password(password, role))
+            user = authenticate(db.session(), email, reader_password(password, role),
+                                "127.0.0.1")
             assert user.role == role
     db.database(app).engine.dispose()
