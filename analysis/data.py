@@ -185,14 +185,28 @@ def read_invited(path: str | Path) -> pd.DataFrame:
 
 
 def _read_csv(path: str | Path, **options: object) -> pd.DataFrame:
-    """``pandas.read_csv`` with its failures (not text, not UTF-8, ragged rows) named by file."""
+    """``pandas.read_csv`` with its failures (not text, not UTF-8, ragged rows) named by file.
+
+    Takes both comma-separated UTF-8 and what Swedish Excel writes and the microdata export
+    produces: ``;`` between values and a byte-order mark in front.
+    """
     try:
-        return pd.read_csv(path, encoding="utf-8", **options)
+        return pd.read_csv(path, encoding="utf-8-sig", sep=_separator(path), **options)
     except UnicodeDecodeError:
         raise InputError([_not_utf8(Path(path))]) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         message = f"not a readable CSV table: {str(error).strip()}"
         raise InputError([InputProblem(str(path), 0, "", message)]) from None
+
+
+def _separator(path: str | Path) -> str:
+    """``;`` when the header line has semicolons and no commas, else ``,``."""
+    try:
+        with open(path, "rb") as file:
+            header = file.readline()
+    except OSError:
+        return ","  # pandas names the problem
+    return ";" if b";" in header and b"," not in header else ","
 
 
 def _not_utf8(path: Path) -> InputProblem:

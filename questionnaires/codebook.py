@@ -17,6 +17,7 @@ from questionnaires.model import (
     SKIPPED,
     ContextVariable,
     Option,
+    OptionRole,
     Questionnaire,
     Text,
     Variable,
@@ -28,6 +29,32 @@ from questionnaires.tidy import YES_SUFFIX, collapse_label
 INDICATOR_OPTIONS = (Option(0, Text("Nej", "No")), Option(1, Text("Ja", "Yes")))
 
 EVERYONE = Text("Alla", "Everyone")
+
+#: The names of types, kinds and roles as a reader of each language's codebook sees them
+#: (a Swedish codebook says "matris", never "grid").
+TYPE_NAMES = {
+    "single": Text("enkelval", "single choice"),
+    "multiple": Text("flerval", "multiple choice"),
+    "scale": Text("skala", "scale"),
+    "grid": Text("matris", "grid"),
+    "number": Text("tal", "number"),
+    "text": Text("fritext", "free text"),
+    "derived": Text("beräknad", "derived"),
+    "collapse": Text("hopslagen till ja/nej", "collapsed to yes/no"),
+}
+KIND_NAMES = {
+    VariableKind.CATEGORICAL: Text("kategorisk", "categorical"),
+    VariableKind.ORDINAL: Text("ordinalskala", "ordinal"),
+    VariableKind.BINARY: Text("markerat/inte markerat (0/1)", "selected/not selected (0/1)"),
+    VariableKind.INTEGER: Text("heltal", "integer"),
+    VariableKind.TEXT: Text("text", "text"),
+    VariableKind.DERIVED: Text("indikator (0/1)", "indicator (0/1)"),
+}
+ROLE_NAMES = {
+    OptionRole.SUBSTANTIVE: Text("sakligt svar", "substantive"),
+    OptionRole.DONT_KNOW: Text("vet inte", "don't know"),
+    OptionRole.REFUSED: Text("vill inte svara", "refused"),
+}
 
 
 @dataclass(frozen=True)
@@ -328,12 +355,18 @@ def _markdown(codebook: Codebook, lang: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def type_name(entry: CodebookEntry, lang: str) -> str:
+    """The entry's question type and, where it adds something, the kind of its values."""
+    kind = KIND_NAMES[entry.kind](lang)
+    name = TYPE_NAMES[entry.type](lang)
+    return name if kind == name else f"{name} ({kind})"
+
+
 def _entry_markdown(entry: CodebookEntry, lang: str, h: dict[str, str]) -> list[str]:
     lines = [f"### {entry.variable}", "", f"{entry.label(lang)}", ""]
     if entry.question is not None and entry.question != entry.label:
         lines.append(f"- {h['question']}: {entry.question(lang)}")
-    kind = "" if entry.kind.value == entry.type else f" ({entry.kind.value})"
-    lines.append(f"- {h['type']}: {entry.type}{kind}")
+    lines.append(f"- {h['type']}: {type_name(entry, lang)}")
     if entry.formula is not None and entry.formula_words is not None:
         lines.append(f"- {h['formula']}: `{entry.formula}` – {entry.formula_words(lang)}")
     if entry.description is not None:
@@ -364,7 +397,8 @@ def _entry_markdown(entry: CodebookEntry, lang: str, h: dict[str, str]) -> list[
             "",
             f"| {h['code']} | {h['label']} | {h['role']} |",
             "|---:|---|---|",
-            *(f"| {o.code} | {_cell(o.label(lang))} | {o.role.value} |" for o in entry.codes),
+            *(f"| {o.code} | {_cell(o.label(lang))} | {ROLE_NAMES[o.role](lang)} |"
+              for o in entry.codes),
         ]
     lines.append("")
     return lines

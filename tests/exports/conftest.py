@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import pytest
+
+import questionnaires
+from exports import microdata
+from tests.exports import simulated
+
+STRATA = {(m, g): 80 for m in simulated.MUNICIPALITIES for g in simulated.GROUPS}
+
+
+@pytest.fixture(scope="session")
+def instrument() -> questionnaires.Questionnaire:
+    return questionnaires.load(questionnaires.DEFAULT_DEFINITION)
+
+
+@pytest.fixture(scope="session")
+def raw(instrument):
+    """Stored answers of a simulated round and its invited counts."""
+    return simulated.responses(instrument, STRATA, seed=7), simulated.invited(STRATA)
+
+
+@pytest.fixture(scope="session")
+def exported(instrument, raw):
+    responses, invited = raw
+    return microdata.prepare(responses, invited, instrument, title="Påverkan 2026",
+                             min_cell=5, year=2026)
