@@ -59,8 +59,7 @@ def rows(microdata: Microdata) -> list[list[str]]:
             text(entry.label),
             text(entry.question) if entry.question is not None else "",
             type_name(entry, lang),
-            "; ".join(f"{o.code} = {text(o.label)} ({ROLE_NAMES[o.role](lang)})"
-                      for o in entry.codes),
+            _codes_text(microdata, entry),
             _missing_text(microdata, column, entry.codes),
             text(entry.asked),
             entry.asked_if or "",
@@ -70,6 +69,18 @@ def rows(microdata: Microdata) -> list[list[str]]:
             text(_YES if column is not None else _NOT_IN_FILE),
         ])
     return result
+
+
+def _codes_text(microdata: Microdata, entry) -> str:
+    """Codes with labels and roles, and the condition of an option offered only sometimes."""
+    lang = microdata.lang
+    offered = {code: f"{microdata.text(words)}: {condition}"
+               for code, condition, words in entry.offered_if}
+    word = "erbjuds om" if lang != "en" else "offered if"
+    return "; ".join(
+        f"{o.code} = {microdata.text(o.label)} ({ROLE_NAMES[o.role](lang)}"
+        + (f", {word} {offered[o.code]}" if o.code in offered else "") + ")"
+        for o in entry.codes)
 
 
 def _missing_text(microdata: Microdata, column: Column | None,

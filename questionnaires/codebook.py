@@ -389,7 +389,7 @@ def _entry_markdown(entry: CodebookEntry, lang: str, h: dict[str, str]) -> list[
             "",
             f"| {h['code']} | {h['label']} | {h['role']} | {h['offered']} |",
             "|---:|---|---|---|",
-            *(f"| {o.code} | {_cell(o.label(lang))} | {o.role.value} | "
+            *(f"| {o.code} | {_cell(o.label(lang))} | {ROLE_NAMES[o.role](lang)} | "
               f"{_cell(offered.get(o.code, ''))} |" for o in entry.codes),
         ]
     elif entry.codes:
