@@ -30,4 +30,5 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/stats.py
 	$(PY) bench/import.py
+	$(PY) bench/export.py
 	$(PY) bench/respondent.py

@@ -217,6 +217,30 @@ def _lines(text: str, width: int) -> list[str]:
     return [*lines, current] if current else lines
 
 
+#: How many leading values narwhals reads to decide whether a pandas object column is text.
+_SNIFFED_ROWS = 100
+
+
+def _numbers_first(frame: pd.DataFrame, columns: list[str]) -> list[int]:
+    """Row positions with, first, for every column mixing numbers and missing letters, the
+    first row (in content order) that holds a number there, unless an earlier chosen row
+    already does; then all the other rows.
+
+    pyreadstat asks narwhals for each column's type, and narwhals decides from the first
+    100 values: a column whose first 100 rows are all ``.a`` ("not asked") would be taken for
+    text and the write would fail. The moved rows are chosen by content alone, so the order
+    still says nothing about when a response arrived. (At most one row per column moves,
+    so up to 100 such columns are safe.)
+    """
+    chosen: list[int] = []
+    for column in columns:
+        numbers = pd.to_numeric(frame[column], errors="coerce").notna().to_numpy()
+        if numbers.any() and not numbers[chosen].any():
+            chosen.append(int(numbers.argmax()))
+    rest = sorted(set(range(len(frame))) - set(chosen))
+    return [*sorted(chosen), *rest]
+
+
 def write_dta(microdata: Microdata, path: Path) -> None:
     import pyreadstat
 
@@ -242,6 +266,7 @@ def write_dta(microdata: Microdata, path: Path) -> None:
         texts |= {m.stata: microdata.text(m.label) for m in column.missing}
         if texts:
             value_labels[name] = naming.value_labels(texts, naming.STATA)
+    frame = frame.iloc[_numbers_first(frame, list(missing))].reset_index(drop=True)
     rule = "Se kodboken: små strata uteslutna" if lang != "en" else (
         "See the codebook: small strata left out")
     pyreadstat.write_dta(frame, str(path),

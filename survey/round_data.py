@@ -34,6 +34,8 @@ from survey.admin.operations import response_rates
 from survey.instrument import questionnaire_of
 from survey.models import Response, Round
 
+UNIT = "unit"
+
 
 @dataclass(frozen=True, eq=False)
 class RoundData:
@@ -74,20 +76,26 @@ class RoundData:
         return {(str(m), str(g)): int(n) for (m, g), n in counts.items()}
 
 
-def read(db: Session, round_: Round) -> RoundData:
+def read(db: Session, round_: Round, with_unit: bool = False) -> RoundData:
     """Every stored response of ``round_`` (an open round: those its pools have flushed) and
     the invited count of each stratum (an open round counts its invitations, a closed one
-    the counts its close kept)."""
+    the counts its close kept).
+
+    ``with_unit`` adds the ``unit`` column for the microdata export, which merges the units
+    below the minimum before anything leaves (:mod:`exports.microdata`).
+    """
     questionnaire = questionnaire_of(round_)
     variables = questionnaire.variables
     rows = db.execute(
-        select(Response.municipality, Response.group, Response.answers)
+        select(Response.municipality, Response.group, Response.unit, Response.answers)
         .where(Response.round_id == round_.id)
         .order_by(Response.id)
     )
     records = []
-    for municipality, group, answers in rows:
+    for municipality, group, unit, answers in rows:
         record: dict[str, object] = {MUNICIPALITY: municipality, GROUP: group}
+        if with_unit:
+            record[UNIT] = unit
         for variable in variables:
             value = answers.get(variable.name)
             if variable.kind is VariableKind.TEXT:
@@ -96,7 +104,8 @@ def read(db: Session, round_: Round) -> RoundData:
                 record[variable.name] = (float(value) if isinstance(value, (int, float))
                                          and not isinstance(value, bool) else np.nan)
         records.append(record)
-    columns = [MUNICIPALITY, GROUP, *(v.name for v in variables)]
+    columns = [MUNICIPALITY, GROUP, *([UNIT] if with_unit else []),
+               *(v.name for v in variables)]
     responses = pd.DataFrame.from_records(records, columns=columns)
     invited = pd.DataFrame(
         [(r.municipality, r.group, r.invited) for r in response_rates(db, round_)],

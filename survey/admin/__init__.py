@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
-from survey.admin import routes  # noqa: E402,F401  (registers the routes on bp)
+# Importing the modules registers their routes on bp.
+from survey.admin import export_log, routes  # noqa: E402,F401

@@ -18,6 +18,8 @@ from survey.models import User
 STAFF_PAGES = (
     ("admin.index", _l("Rounds")),
     ("results.overview", _l("Results")),
+    ("results.microdata", _l("Microdata")),
+    ("admin.export_log", _l("Export log")),
     ("auth.password", _l("Change password")),
 )
 

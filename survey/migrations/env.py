@@ -8,6 +8,7 @@ from alembic import context
 
 import survey.admin.models  # noqa: F401  (the administration's tables)
 import survey.models  # noqa: F401  (registers the tables on the metadata)
+import survey.results.models  # noqa: F401  (the export log)
 from survey.db import Base
 
 connection = context.config.attributes["connection"]

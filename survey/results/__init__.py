@@ -5,4 +5,5 @@ from flask import Blueprint
 
 bp = Blueprint("results", __name__, url_prefix="/resultat", template_folder="templates")
 
-from survey.results import routes  # noqa: E402,F401  (registers the routes on bp)
+# Importing the modules registers their routes on bp.
+from survey.results import microdata, routes  # noqa: E402,F401

@@ -4,6 +4,7 @@ import pytest
 
 import questionnaires
 from exports import microdata
+from tests.admin.conftest import login  # noqa: F401  (the staff login fixture)
 from tests.exports import simulated
 
 STRATA = {(m, g): 80 for m in simulated.MUNICIPALITIES for g in simulated.GROUPS}

@@ -161,3 +161,18 @@ def test_xlsx_holds_codes_labels_and_what_the_file_is(exported, tmp_path):
     about = dict(workbook["Om filen"].values)
     assert about["Fingeravtryck"] == exported.codebook.fingerprint
     assert "färre än 5 svar" in about["Små grupper"]
+
+
+def test_stata_takes_a_question_the_first_hundred_rows_were_not_asked(instrument, tmp_path):
+    """A2 is asked of staff only, and 150 elected officials sort first: narwhals, which
+    pyreadstat asks for the column's type, reads 100 values and would take it for text."""
+    strata = {("Linköping", "förtroendevald"): 150, ("Linköping", "medarbetare"): 20}
+    responses = simulated.responses(instrument, strata, seed=4)
+    micro = microdata.prepare(responses, simulated.invited(strata), instrument, title="t",
+                              min_cell=5)
+    assert (micro.frame["a2"].iloc[:100] == NOT_ASKED).all()
+    writers.write(micro, "dta", tmp_path / "d.dta")
+    frame, meta = pyreadstat.read_dta(str(tmp_path / "d.dta"), user_missing=True)
+    answered = frame["a2"].map(lambda v: not isinstance(v, str))
+    assert answered.sum() == micro.frame["a2"].isin([0, 1]).sum() > 0
+    assert (frame["a2"] == "a").sum() == 150

@@ -1,0 +1,180 @@
+"""A researcher takes a closed round's microdata out from the page or the command line; a
+chief cannot; every export is in the admin's log, which holds no answers."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyreadstat
+import pytest
+from click.testing import CliRunner
+
+from analysis import report
+from survey import round_data
+from survey.commands.stats import stats
+from survey.results.models import ExportRecord
+from tests.conftest import RoundFactory
+from tests.exports.test_microdata_files import assert_same_figures
+from tests.results.conftest import TWO_MUNICIPALITIES, add_responses
+
+STORY = ("Han ringde från 070-123 45 67, visste att jag bor på Storgatan 12 och hade mitt "
+         "personnummer 19800101-1234. Karin Johansson såg det.")
+
+
+@pytest.fixture
+def round_with_text(db_session):
+    """A closed round; every tenth respondent in Linköping who was asked F1 wrote the same
+    story there (``round_.stories`` of them)."""
+    from questionnaires.model import NOT_ASKED
+    from survey import synthetic
+    from survey.instrument import context, questionnaire_of
+
+    round_ = RoundFactory(state="closed", link_salt=None, title="Otillåten påverkan 2025")
+    round_.stories = 0
+
+    def answer(rng, municipality, group, number):
+        questionnaire = questionnaire_of(round_)
+        given = synthetic.answers(questionnaire, rng, context(group))
+        asked = questionnaire.classify({**context(group), **given})["f1"] != NOT_ASKED
+        if asked and municipality == "Linköping" and number % 10 == 0:
+            given["f1"] = STORY
+            round_.stories += 1
+        return given
+
+    add_responses(db_session, round_, TWO_MUNICIPALITIES, answer=answer)
+    assert round_.stories > 5
+    return round_
+
+
+def test_the_cli_export_reproduces_every_figure_of_the_round(app, runner, db_session,
+                                                             round_with_text, tmp_path):
+    files = {name: tmp_path / name for name in ("data.csv", "invited.csv", "q.json", "kb.md")}
+    result = runner.invoke(args=[
+        "export", "microdata", "--round", str(round_with_text.id), "--format", "csv",
+        "--out", str(files["data.csv"]), "--invited", str(files["invited.csv"]),
+        "--definition", str(files["q.json"]), "--codebook", str(files["kb.md"])])
+    assert result.exit_code == 0, result.output
+    assert "530 responses" in result.output
+    assert "Free text" not in result.output
+    assert "f1" not in files["data.csv"].read_text(encoding="utf-8-sig").splitlines()[0]
+
+    out = tmp_path / "figures.json"
+    computed = CliRunner().invoke(stats, [
+        "--responses", str(files["data.csv"]), "--invited", str(files["invited.csv"]),
+        "--questionnaire", str(files["q.json"]), "--json", str(out)])
+    assert computed.exit_code == 0, computed.output
+    with app.app_context():
+        expected = report.build(round_data.read(db_session, round_with_text).survey_data(),
+                                min_cell=round_with_text.min_cell_size)
+    assert_same_figures(json.loads(out.read_text()),
+                        json.loads(json.dumps(expected, allow_nan=False)))
+    assert round_with_text.fingerprint in files["kb.md"].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("file_format", ["sav", "dta"])
+def test_the_cli_writes_spss_and_stata_with_labels_and_missing_values(
+        runner, db_session, round_with_text, tmp_path, file_format):
+    path = tmp_path / f"data.{file_format}"
+    result = runner.invoke(args=["export", "microdata", "--round", str(round_with_text.id),
+                                 "--format", file_format, "--out", str(path), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    read = pyreadstat.read_sav if file_format == "sav" else pyreadstat.read_dta
+    frame, meta = read(str(path), user_missing=True)
+    assert len(frame) == 530
+    assert meta.column_names_to_labels["e1"] == "What is your gender?"
+    labels = meta.variable_value_labels["a4"]
+    assert "Don't know" in labels.values() and "Not asked" in labels.values()
+    if file_format == "sav":
+        assert meta.missing_ranges["a4"] == [{"lo": -99.0, "hi": -1.0}]
+    else:
+        assert "a" in set(meta.missing_user_values["c1"])  # asked only of the exposed
+        assert (frame["c1"] == "a").sum() > 0
+
+
+def test_the_cli_masks_free_text_and_prints_the_counts(runner, db_session, round_with_text,
+                                                       tmp_path):
+    path = tmp_path / "data.csv"
+    result = runner.invoke(args=["export", "microdata", "--round", str(round_with_text.id),
+                                 "--out", str(path), "--free-text"])
+    assert result.exit_code == 0, result.output
+    n = round_with_text.stories
+    assert (f"Free text: {n} answers, masked: e-mail addresses 0, personal identity numbers "
+            f"{n}, coordination numbers 0, phone numbers {n}, postal addresses {n}, names {n}"
+            ) in result.output
+    frame = pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str)
+    texts = frame["f1"].dropna()
+    assert len(texts) == n and not texts.str.contains("Karin|070-123|Storgatan|19800101").any()
+
+
+def test_an_open_round_is_not_exported(runner, db_session):
+    round_ = RoundFactory(state="open")
+    result = runner.invoke(args=["export", "microdata", "--round", str(round_.id)])
+    assert result.exit_code == 1
+    assert "once the round is closed" in result.output
+    assert db_session.query(ExportRecord).count() == 0
+
+
+@pytest.mark.parametrize("role,status", [("researcher", 200), ("admin", 200), ("chief", 403)])
+def test_only_researchers_and_admins_reach_microdata(client, login, round_with_text, role,
+                                                      status):
+    login(client, role)
+    for url in ("/resultat/mikrodata", f"/resultat/mikrodata/{round_with_text.id}/kodbok",
+                f"/resultat/mikrodata/{round_with_text.id}/inbjudna.csv",
+                f"/resultat/mikrodata/{round_with_text.id}/formular.json"):
+        assert client.get(url).status_code == status, url
+    page = client.get("/resultat/").text
+    assert ('href="/resultat/mikrodata"' in page) is (role != "chief")
+    if role != "chief":
+        markdown = client.get(f"/resultat/mikrodata/{round_with_text.id}/kodbok?as=md&lang=en")
+        assert "attachment" in markdown.headers["Content-Disposition"]
+        assert f"Fingerprint: `{round_with_text.fingerprint}`" in markdown.text
+
+
+def test_anonymous_visitors_are_sent_to_the_login(client, round_with_text):
+    response = client.get("/resultat/mikrodata")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_researcher_downloads_stata_from_the_page_and_the_admin_sees_it_logged(
+        client, login, db_session, round_with_text, tmp_path):
+    login(client, "researcher", "forskare@universitet.example.se")
+    response = client.submit("/resultat/mikrodata", {
+        "round": round_with_text.id, "file_format": "dta", "lang": "sv"})
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    (tmp_path / "page.dta").write_bytes(response.data)
+    frame, meta = pyreadstat.read_dta(str(tmp_path / "page.dta"))
+    assert len(frame) == 530 and meta.column_names_to_labels["e1"] == "Vilket kön har du?"
+    record = db_session.query(ExportRecord).one()
+    assert (record.who, record.format, record.free_text) == (
+        "forskare@universitet.example.se", "dta", False)
+    assert client.get("/admin/exporter").status_code == 403
+
+    client.post("/logout")
+    login(client, "admin")
+    log = client.get("/admin/exporter").text
+    assert "forskare@universitet.example.se" in log and round_with_text.title in log
+    assert "Karin" not in log
+
+
+def test_free_text_is_offered_only_after_the_masked_sample_is_shown(client, login, db_session,
+                                                                   round_with_text):
+    login(client, "researcher")
+    preview = client.submit("/resultat/mikrodata", {
+        "round": round_with_text.id, "file_format": "csv", "lang": "sv", "free_text": "y",
+        "names": "Zlatan"})
+    assert preview.status_code == 200
+    assert "attachment" not in preview.headers.get("Content-Disposition", "")
+    page = preview.text
+    assert "[personnummer]" in page and "Karin" not in page and "070-123" not in page
+    assert page.count(f"<td>{round_with_text.stories}</td>") == 4  # number, phone, address, name
+    assert db_session.query(ExportRecord).count() == 0
+
+    download = client.submit("/resultat/mikrodata", {
+        "round": round_with_text.id, "file_format": "csv", "lang": "sv", "free_text": "y",
+        "names": "Zlatan", "confirmed": "yes"})
+    assert "attachment" in download.headers["Content-Disposition"]
+    text = download.data.decode("utf-8-sig")
+    assert "[namn]" in text and "Karin" not in text
+    assert db_session.query(ExportRecord).one().free_text
