@@ -170,3 +170,26 @@ def test_a_view_that_fails_half_way_leaves_nothing_in_the_database(app, db_sessi
 
     assert app.test_client().get("/fails-half-way").status_code == 500
     assert db_session.scalars(select(User).where(User.email == "half@way.se")).all() == []
+
+
+def test_proxy_headers_are_believed_only_when_a_proxy_is_configured(app):
+    """Without PAVERKAN_PROXY_COUNT a client could claim https or any address; with it, the
+    headers the one proxy (nginx) sets are used."""
+
+    @app.get("/_where")
+    def where():
+        return f"{flask.request.scheme} {flask.request.remote_addr}"
+
+    forged = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "198.51.100.7"}
+    direct = app.test_client().get("/_where", headers=forged)
+    assert direct.text == "http 127.0.0.1"
+    assert "Strict-Transport-Security" not in direct.headers
+
+    proxied = make_test_app(app.config["DATABASE_URL"], app.instance_path, PROXY_COUNT=1)
+    proxied.add_url_rule("/_where", view_func=where)
+    try:
+        behind = proxied.test_client().get("/_where", headers=forged)
+    finally:
+        db.database(proxied).engine.dispose()
+    assert behind.text == "https 198.51.100.7"
+    assert behind.headers["Strict-Transport-Security"] == "max-age=31536000"

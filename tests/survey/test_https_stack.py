@@ -15,14 +15,17 @@ import ssl
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from email import policy
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from survey.auth import throttle
 from tests.admin.conftest import recipient_csv, self_signed_certificate
 from tests.conftest import DEFAULT_INSTRUMENT, ROOT, require
 from tests.survey.test_browser import answer, click_and_wait, press, start_chrome
@@ -92,6 +95,28 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def assert_forged_addresses_do_not_escape_the_throttle(base: str, context) -> None:
+    """nginx replaces X-Forwarded-For with the address it sees, so a guesser who claims a new
+    address on every try is still one client (the app believes only its one proxy). The
+    account guessed at is not the admin's: Chromium comes from the same 127.0.0.1."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()),
+                                         urllib.request.HTTPSHandler(context=context))
+    with opener.open(f"{base}/login", timeout=10) as response:
+        page = response.read().decode()
+    csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    statuses = []
+    for n in range(throttle.LIMITS["pair"] + 1):
+        form = urllib.parse.urlencode({"csrf_token": csrf, "email": "gissad@kommun.example.se",
+                                       "password": f"gissning nummer {n}"}).encode()
+        request = urllib.request.Request(f"{base}/login", data=form, headers={
+            "Referer": f"{base}/login", "X-Forwarded-For": f"198.51.100.{n}"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            opener.open(request, timeout=10)
+        statuses.append(refused.value.code)
+        refused.value.close()
+    assert statuses == [401] * throttle.LIMITS["pair"] + [429]
+
+
 def test_admin_and_respondent_over_https_through_nginx(request, tmp_path):
     require(request.config, "browser")
     if not (Path(NGINX).exists() and Path(HEADERS_MORE).exists()):
@@ -147,6 +172,9 @@ def test_admin_and_respondent_over_https_through_nginx(request, tmp_path):
             plain.open(f"http://127.0.0.1:{http}/login", timeout=5)
         assert redirect.value.code == 301
         assert redirect.value.headers["Location"].startswith("https://")
+        redirect.value.close()
+
+        assert_forged_addresses_do_not_escape_the_throttle(base, trusting)
 
         driver = start_chrome(f"--ignore-certificate-errors-spki-list={spki_hash(cert)}",
                               f"--user-data-dir={tmp_path / 'chromium'}")
