@@ -230,11 +230,13 @@ def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
 
 
 def _margin_complements(table: Table, hidden: set[Key]) -> list[Figure]:
-    """Complements every margin asks for, found without a solver: where a published
-    figure's breakdown by one more category (a municipality's groups, a stratum's genders)
-    has exactly one withheld cell with respondents, withhold its smallest sibling with
-    respondents (one with every answer present when there is one), or the figure itself
-    when there is none; repeated until no margin gives a cell away on its own.
+    """Complements every margin asks for, found without a solver: where a figure and its
+    breakdown by one more category (a municipality's groups, a stratum's genders) have
+    exactly one withheld cell with respondents among them (a breakdown cell, or the figure
+    itself, which its published breakdown would add up), withhold the smallest published
+    breakdown cell with respondents (one with every answer present when there is one), or
+    the figure itself when there is none; repeated until no margin gives a cell away on
+    its own.
 
     The cells subtracting a margin would reveal, chosen at once: the search in
     :func:`protect` then only has to confirm them (and add what combinations of margins
@@ -247,9 +249,12 @@ def _margin_complements(table: Table, hidden: set[Key]) -> list[Figure]:
         changed = False
         for parent, children in relations:
             withheld = [c for c in children if c.key in hidden and table.count(c.n_atoms)]
-            if len(withheld) != 1 or parent.key in hidden:
+            parent_hidden = parent.key in hidden and table.count(parent.n_atoms)
+            if len(withheld) + bool(parent_hidden) != 1:
                 continue
             siblings = [c for c in children if c.key not in hidden and table.count(c.n_atoms)]
+            if parent_hidden and not siblings:
+                continue
             if siblings:
                 extra = min(siblings, key=lambda f: (
                     not all(table.count(atoms) for atoms in f.measures.values()),
@@ -710,13 +715,22 @@ def _complement(table: Table, failing: Figure, measure: str, hidden: set[Key]) -
     parents = sorted((f for f in table.figures
                       if failing.n_atoms <= f.n_atoms and f.key != failing.key),
                      key=lambda f: (len(f.n_atoms), table.count(f.n_atoms)))
+    fallback = None
     for parent in parents:
         siblings = [f for f in table.figures
                     if f.key not in hidden and f.n_atoms and f.n_atoms <= parent.n_atoms
                     and not (f.n_atoms & failing.n_atoms)]
-        useful = [f for f in siblings if table.count(f.measures.get(measure, f.n_atoms)) > 0]
-        if useful or siblings:
-            return min(useful or siblings, key=lambda f: table.count(f.n_atoms))
+        # Only a sibling holding some of the exposed answer can hide it: a plain respondent
+        # count, or a cell where nobody gave that answer, leaves it pinned (a county's
+        # ordinal table withheld one respondent count after another that way).
+        useful = [f for f in siblings
+                  if measure in f.measures and table.count(f.measures[measure]) > 0]
+        if useful:
+            return min(useful, key=lambda f: table.count(f.n_atoms))
+        if siblings and fallback is None:
+            fallback = min(siblings, key=lambda f: table.count(f.n_atoms))
+    if fallback is not None:
+        return fallback
     published_parents = [p for p in parents if p.key not in hidden]
     if not published_parents:
         raise RuntimeError(f"no complementary cell can protect {failing.key}")
