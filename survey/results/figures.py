@@ -16,6 +16,8 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -66,20 +68,79 @@ def _cache_folder() -> Path:
     return Path(current_app.instance_path) / "results"
 
 
-def figures_of(db: Session, round_: Round) -> RoundFigures:
-    """The round's figures, from the cache when it holds them for this state of the round."""
+#: Rounds with at least this many responses are computed in a background thread (a page
+#: says so), smaller ones within the request. ``RESULTS_BACKGROUND_FROM`` in the app config.
+BACKGROUND_FROM = 200
+#: A computation that left its lock this long ago has died; the next view starts it again.
+STALE_LOCK_SECONDS = 3600
+
+
+class Computing(Exception):
+    """The figures are being computed in the background; the page asks to come back."""
+
+
+def _cache_path(db: Session, round_: Round) -> tuple[Path, int]:
     responses = db.scalar(select(func.count()).where(Response.round_id == round_.id))
-    path = _cache_folder() / f"round-{round_.id}-{_cache_key(round_, responses)}.json"
+    return _cache_folder() / f"round-{round_.id}-{_cache_key(round_, responses)}.json", responses
+
+
+def _cached(path: Path) -> RoundFigures | None:
     try:
         stored = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        pass
-    else:
-        return RoundFigures(stored["report"], [tuple(w) for w in stored["withheld"]],
-                            stored["extracted_on"], stored["reason"])
+        return None
+    return RoundFigures(stored["report"], [tuple(w) for w in stored["withheld"]],
+                        stored["extracted_on"], stored["reason"])
+
+
+def figures_of(db: Session, round_: Round, wait: bool = True) -> RoundFigures:
+    """The round's figures, from the cache when it holds them for this state of the round.
+
+    Not cached yet: computed here, or with ``wait=False`` (a web page) for a round of
+    ``RESULTS_BACKGROUND_FROM`` responses or more, in a background thread while
+    :class:`Computing` tells the page to say so. A lock file beside the cache keeps two
+    workers from computing the same figures; one left by a process that died goes stale.
+    """
+    path, responses = _cache_path(db, round_)
+    found = _cached(path)
+    if found is not None:
+        return found
+    threshold = current_app.config.get("RESULTS_BACKGROUND_FROM", BACKGROUND_FROM)
+    if not wait and responses >= threshold:
+        _start_background(current_app._get_current_object(), round_.id, path)
+        raise Computing
     figures = compute(round_data.read(db, round_), open_round=round_.state != "closed")
     _store(path, figures)
     return figures
+
+
+def _start_background(app, round_id: int, path: Path) -> None:
+    lock = path.with_suffix(".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if time.time() - lock.stat().st_mtime > STALE_LOCK_SECONDS:
+            lock.unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
+    try:
+        lock.touch(exist_ok=False)
+    except FileExistsError:
+        return  # another request (or worker) is computing these figures
+
+    def run() -> None:
+        from survey import db
+
+        try:
+            with app.app_context():
+                session = db.session()
+                try:
+                    figures_of(session, session.get(Round, round_id))
+                finally:
+                    session.close()
+        finally:
+            lock.unlink(missing_ok=True)
+
+    threading.Thread(target=run, name=f"results-round-{round_id}", daemon=True).start()
 
 
 def compute(data: round_data.RoundData, open_round: bool) -> RoundFigures:

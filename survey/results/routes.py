@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from flask import abort, render_template, request, send_file
+from flask import Response, abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from survey.auth.decorators import role_required
 from survey.instrument import questionnaire_of
 from survey.models import Round
 from survey.results import bp, charts, workbook
-from survey.results.figures import RoundFigures, figures_of
+from survey.results.figures import Computing, RoundFigures, figures_of
 from survey.results.format import interval, number, p_value, percent
 from survey.results.published import Published
 
@@ -89,7 +89,10 @@ def _view() -> View:
     group = request.args.get("group") or None
     if municipality not in (None, *round_.municipalities) or group not in (None, *round_.groups):
         abort(404)
-    figures = figures_of(session, round_)
+    try:
+        figures = figures_of(session, round_, wait=False)
+    except Computing:
+        abort(Response(render_template("results/computing.html", round=round_), 200))
     published = Published(figures.report) if figures.report is not None else None
     return View(round_, rounds, municipality, group, figures, published)
 

@@ -49,3 +49,10 @@ def closed_round(db_session):
     round_ = RoundFactory(state="closed", link_salt=None, title="Otillåten påverkan 2025")
     add_responses(db_session, round_, TWO_MUNICIPALITIES)
     return round_
+
+
+@pytest.fixture(autouse=True)
+def _compute_within_the_request(app):
+    """The test's database work shares one connection that a background thread must not
+    use: compute inside the request (test_background.py covers the thread)."""
+    app.config["RESULTS_BACKGROUND_FROM"] = 10**9
