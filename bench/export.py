@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -31,19 +29,12 @@ import xlsxwriter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from stats import best_of  # noqa: E402  (bench/stats.py, beside this script)
+
 import questionnaires  # noqa: E402
 from analysis import data as tidy_data  # noqa: E402
 from exports import microdata, writers  # noqa: E402
 from tests.exports import simulated  # noqa: E402
-
-
-def best_of(repeat: int, fn: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def plain_xlsx(frame: pd.DataFrame, path: Path) -> None:
