@@ -137,7 +137,7 @@ def markdown(microdata: Microdata) -> str:
                          else " | ".join(("Missing value", "csv/xlsx", "SPSS", "Stata"))) + " |",
               "|---|---:|---:|---:|"]
     for label, code, spss, stata in _MISSING_ROWS:
-        lines.append(f"| {label(microdata.lang)} | {code} | {spss} | {stata} |")
+        lines.append(f"| {label(microdata.lang).capitalize()} | {code} | {spss} | {stata} |")
     lines += ["", ("\\* frågans egen kod (se tabellerna nedan)." if sv
                    else "\\* the question's own code (see the tables below)."), ""]
     renamed = [row for row in rows(microdata) if row[1] and (row[1] != row[0]

@@ -18,6 +18,7 @@ import xlsxwriter
 from exports import naming
 from exports.cells import neutralise
 from exports.microdata import Column, Microdata
+from exports.redaction import KIND_LABELS
 
 FORMATS = ("csv", "xlsx", "sav", "dta")
 MEDIA_TYPES = {
@@ -159,7 +160,8 @@ def free_text_note(microdata: Microdata) -> str:
     if not microdata.free_text:
         return "Ingår inte." if sv else "Not included."
     counts = microdata.redaction.counts if microdata.redaction else {}
-    masked = ", ".join(f"{kind} {count}" for kind, count in counts.items())
+    masked = ", ".join(f"{KIND_LABELS[kind](microdata.lang).lower()} {count}"
+                       for kind, count in counts.items())
     return (f"Maskerad före export ({masked})." if sv else f"Masked before export ({masked}).")
 
 
@@ -256,9 +258,10 @@ def write_dta(microdata: Microdata, path: Path) -> None:
             continue
         numbers = pd.to_numeric(values, errors="coerce").astype(float)
         if column.missing:
-            letters = {float(m.code): m.stata for m in column.missing}
-            frame[name] = pd.Series([letters.get(v, v) for v in numbers], dtype=object,
-                                    index=frame.index)
+            spelled = numbers.astype(object)
+            for code in column.missing:
+                spelled[numbers == code.code] = code.stata
+            frame[name] = spelled
             missing[name] = [m.stata for m in column.missing]
         else:
             frame[name] = numbers

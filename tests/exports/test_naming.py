@@ -30,3 +30,17 @@ def test_labels_are_cut_by_bytes_for_spss_and_value_labels_stay_distinct():
     assert len(cut.encode()) <= 256 and cut.endswith("…")
     values = naming.value_labels({1: "å" * 100 + "ett", 2: "å" * 100 + "två"}, naming.SPSS)
     assert values[1] != values[2] and all(len(v.encode()) <= 120 for v in values.values())
+
+
+def test_the_exports_layer_imports_neither_flask_nor_the_database():
+    """exports/ writes files from the tidy table; only survey/ knows the web and the database."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, exports.microdata, exports.writers, exports.codebook, exports.redaction;"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'survey', 'sqlalchemy')];"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
