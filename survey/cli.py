@@ -23,6 +23,8 @@ COMMANDS = {
     "mail": "survey.commands.mail:mail",
     "export": "survey.commands.export:export",
 }
+#: Commands that read or write the database: they need its schema to be current.
+DATABASE_COMMANDS = {"user", "round", "recipients", "mail", "export"}
 
 
 class LazyFlaskGroup(FlaskGroup):
@@ -37,8 +39,32 @@ class LazyFlaskGroup(FlaskGroup):
             return super().get_command(ctx, name)
         if name not in self.commands:
             module, attribute = COMMANDS[name].split(":")
-            self.add_command(getattr(importlib.import_module(module), attribute), name)
+            command = getattr(importlib.import_module(module), attribute)
+            if name in DATABASE_COMMANDS:
+                _require_current_schema(command)
+            self.add_command(command, name)
         return self.commands[name]
+
+
+def _require_current_schema(command: click.Command) -> None:
+    """Before the command runs (after ``--help`` has had its say): a database that is
+    missing tables or behind the migrations ends it with the command to run, not with a
+    traceback about a missing table."""
+    invoke = command.invoke
+
+    def checked(ctx: click.Context):
+        from flask.cli import ScriptInfo
+
+        from survey.migrate import schema_ready
+
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        if not schema_ready(app):
+            raise click.ClickException(
+                "The database is not set up or not up to date: run `paverkan db upgrade`."
+            )
+        return invoke(ctx)
+
+    command.invoke = checked
 
 
 def create_app():

@@ -54,8 +54,14 @@ HEADER_ALIASES = {
             "mailadress", "mejl", "mejladress", "epostadresser", "adress"},
     MUNICIPALITY: {"kommun", "kommunnamn", "municipality", "kommuner"},
     GROUP: {"grupp", "roll", "group", "role", "kategori", "category", "malgrupp"},
-    UNIT: {"enhet", "forvaltning", "unit", "department", "avdelning", "kontor"},
+    UNIT: {"enhet", "forvaltning", "unit", "department", "avdelning", "kontor", "sektion",
+           "verksamhet", "verksamhetsomrade", "organisation", "organisationsenhet",
+           "arbetsplats", "arbetsstalle", "namnd", "bolag", "division", "team", "sektor",
+           "kostnadsstalle", "enhetsnamn", "forvaltningsnamn", "avdelningsnamn"},
 }
+#: A header naming two of these at once ("Förvaltning/Enhet", "Avdelning - enhet") means
+#: the field both name.
+_HEADER_SEPARATORS = re.compile(r"[/|&,;+]|\s-\s|\soch\s|\sand\s|\seller\s|\sor\s")
 
 # Pragmatic address check: one @, a dotted domain, no spaces or control characters.
 _LABEL = r"[A-Za-z0-9\u00c0-\uffff]"
@@ -76,7 +82,6 @@ PROBLEM_MESSAGES = {
     "missing_municipality": _l("Municipality missing"),
     "missing_group": _l("Group missing"),
     "duplicate_in_file": _l("Duplicate in the file"),
-    "duplicate_in_round": _l("Already in the round"),
     "unknown_municipality": _l("Unknown municipality"),
     "unknown_group": _l("Unknown group"),
     "small_unit": _l("Too few people in this unit (it splits its municipality and group): "
@@ -162,6 +167,8 @@ class Report:
     empty_rows: tuple[int, ...]
     columns: dict[str, str]  # our field -> the header as written in the file
     ignored_columns: tuple[str, ...]
+    #: (row, address) of people already in the round: a supplementary list skips them.
+    already_in_round: tuple[tuple[int, str], ...] = ()
     sheet: str | None = None
     sheets: tuple[str, ...] = ()
     strata: dict[tuple[str, str, str | None], int] = field(default_factory=dict)
@@ -363,12 +370,25 @@ def _xlsx_rows(data: bytes, sheet: str | None, max_cells: int):
     return rows(), sheet, sheets
 
 
+def header_field(name: str) -> str | None:
+    """The field a header names: an alias ("Förvaltning"), or several aliases of the same
+    field joined ("Förvaltning/Enhet"); ``None`` for a column the import does not use."""
+    whole = _fold(name)
+    parts = [_fold(part) for part in _HEADER_SEPARATORS.split(f" {name} ")]
+    keys = [whole] if _alias_of(whole) else [part for part in parts if part]
+    fields = {_alias_of(key) for key in keys}
+    return fields.pop() if len(fields) == 1 else None
+
+
+def _alias_of(key: str) -> str | None:
+    return next((f for f, aliases in HEADER_ALIASES.items() if key in aliases), None)
+
+
 def _map_header(header: list[str]) -> tuple[dict[str, int], dict[str, str], tuple[str, ...]]:
     positions: dict[str, list[int]] = {}
     ignored = []
     for index, name in enumerate(header):
-        key = _fold(name)
-        field_name = next((f for f, aliases in HEADER_ALIASES.items() if key in aliases), None)
+        field_name = header_field(name)
         if field_name is None:
             if name:
                 ignored.append(name)
@@ -411,6 +431,7 @@ def _check(rows, municipalities, groups, existing_emails, sheet, sheets) -> Repo
 
     recipients: list[Recipient] = []
     problems: list[Problem] = []
+    already: list[tuple[int, str]] = []
     seen: dict[str, int] = {}
     for row in rows:
         row_number += 1
@@ -439,10 +460,12 @@ def _check(rows, municipalities, groups, existing_emails, sheet, sheets) -> Repo
             key = email.casefold()
             if key in seen:
                 problems.append(Problem(row_number, "duplicate_in_file", email, seen[key]))
+            elif key in in_round:
+                seen[key] = row_number
+                already.append((row_number, email))
+                continue
             else:
                 seen[key] = row_number
-                if key in in_round:
-                    problems.append(Problem(row_number, "duplicate_in_round", email))
         canonical_municipality = known_municipalities.get(_value_key(municipality))
         if not municipality:
             problems.append(Problem(row_number, "missing_municipality", ""))
@@ -466,6 +489,7 @@ def _check(rows, municipalities, groups, existing_emails, sheet, sheets) -> Repo
         empty_rows=tuple(empty_rows),
         columns=columns,
         ignored_columns=ignored,
+        already_in_round=tuple(already),
         sheet=sheet,
         sheets=sheets,
         strata=dict(sorted(strata.items(), key=lambda kv: tuple(x or "" for x in kv[0]))),

@@ -27,7 +27,7 @@ from survey.auth.decorators import role_required
 from survey.instrument import minutes
 from survey.mail import TransportError
 from survey.models import Round
-from survey.recipients import PROBLEM_MESSAGES, RecipientFileError
+from survey.recipients import COLUMN_LABELS, PROBLEM_MESSAGES, RecipientFileError
 
 #: A page sends for at most this long, then offers to continue (the send is resumable).
 SEND_BUDGET_SECONDS = 20
@@ -203,7 +203,8 @@ def recipients(round_id: int):
                 (folder / f"{upload}.name").write_text(form.file.data.filename or "")
     confirm = ConfirmImportForm(upload=upload, sheet=report.sheet if report else None)
     return render_template("admin/recipients.html", round=round_, form=form, report=report,
-                           error=error, confirm=confirm, messages=PROBLEM_MESSAGES)
+                           error=error, confirm=confirm, messages=PROBLEM_MESSAGES,
+                           column_labels=COLUMN_LABELS)
 
 
 @bp.post("/rounds/<int:round_id>/recipients/confirm")

@@ -38,6 +38,11 @@ def import_(file: Path, reference: str, sheet: str | None, yes: bool) -> None:
         click.echo(f"  {municipality}\t{group}\t{unit or '–'}\t{count}")
     if report.empty_rows:
         click.echo(f"Empty rows skipped: {', '.join(map(str, report.empty_rows))}")
+    if report.ignored_columns:
+        click.echo(f"Columns not used: {', '.join(report.ignored_columns)}")
+    if report.already_in_round:
+        rows = ", ".join(str(row) for row, _email in report.already_in_round)
+        click.echo(f"{len(report.already_in_round)} already in the round, skipped (rows {rows})")
     if report.problems:
         click.echo(f"{len(report.problems)} problems (row numbers as in Excel):", err=True)
         for p in report.problems:

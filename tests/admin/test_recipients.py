@@ -84,12 +84,12 @@ def test_every_problem_is_reported_with_its_excel_row_number():
         (5, "duplicate_in_file"),
         (6, "unknown_municipality"),
         (7, "unknown_group"),
-        (8, "duplicate_in_round"),
         (9, "formula_email"),
         (10, "missing_municipality"),
     ]
     assert report.problems[1].first_row == 2
     assert report.empty_rows == (4,)
+    assert report.already_in_round == ((8, "old@example.se"),)
     assert [r.row for r in report.recipients] == [2]
 
 
@@ -222,3 +222,25 @@ def test_a_sheet_that_hides_its_size_is_counted_while_read():
     with pytest.raises(RecipientFileError) as error:
         check(data, "lista.xlsx", max_cells=150)
     assert error.value.code == "too_many_cells"
+
+
+def test_a_supplementary_list_skips_those_already_in_the_round():
+    """The second list of a municipality overlaps the first: the overlap is named and
+    skipped, the newcomers can be imported."""
+    text = ("E-post;Kommun;Grupp\n"
+            "old@example.se;Linköping;medarbetare\n"
+            "new@example.se;Norrköping;medarbetare\n")
+    report = check(text.encode(), existing_emails=["OLD@example.se"])
+    assert report.ok
+    assert [r.email for r in report.recipients] == ["new@example.se"]
+    assert report.already_in_round == ((2, "old@example.se"),)
+
+
+@pytest.mark.parametrize("header", ["Förvaltning", "Enhet", "Förvaltning/Enhet", "Avdelning",
+                                    "Enhet / Avdelning", "Förvaltning - enhet", "Sektion"])
+def test_unit_headers_as_municipalities_write_them_are_recognised(header):
+    text = f"E-post;Kommun;Grupp;{header};Namn\na@example.se;Linköping;medarbetare;Hemtjänst;Ann\n"
+    report = check(text.encode())
+    assert report.columns["unit"] == header
+    assert report.recipients[0].unit == "Hemtjänst"
+    assert report.ignored_columns == ("Namn",), "an unknown column is listed, not silently lost"

@@ -202,20 +202,25 @@ def test_tampered_or_impossible_admin_requests_end_on_clear_pages(
 def test_a_round_gets_a_week_more_from_the_page_or_the_command_line(
     admin_client, runner, db_session, open_round
 ):
+    import datetime as dt
+
+    def day(offset: int) -> str:
+        return (dt.date.today() + dt.timedelta(days=offset)).isoformat()
+
     url = f"/admin/rounds/{open_round.id}/dates"
-    wrong = admin_client.submit(url, {"opens_on": "2026-05-01", "closes_on": "2026-04-01"})
+    wrong = admin_client.submit(url, {"opens_on": day(40), "closes_on": day(10)})
     assert wrong.status_code == 200 and "error-summary" in wrong.text
-    assert admin_client.submit(url, {"opens_on": "2026-03-02",
-                                     "closes_on": "2026-04-06"}).status_code == 302
+    assert admin_client.submit(url, {"opens_on": day(-1),
+                                     "closes_on": day(37)}).status_code == 302
     db_session.expire_all()
-    assert str(open_round.closes_on) == "2026-04-06"
-    moved = runner.invoke(args=["round", "dates", str(open_round.id), "--closes", "2026-04-13"])
+    assert str(open_round.closes_on) == day(37)
+    moved = runner.invoke(args=["round", "dates", str(open_round.id), "--closes", day(44)])
     assert moved.exit_code == 0, moved.output
     db_session.expire_all()
-    assert str(open_round.closes_on) == "2026-04-13"
+    assert str(open_round.closes_on) == day(44)
     runner.invoke(args=["round", "close", str(open_round.id), "--yes"])
     assert runner.invoke(args=["round", "dates", str(open_round.id), "--closes",
-                               "2026-05-01"]).exit_code != 0
+                               day(60)]).exit_code != 0
 
 
 def test_the_preview_names_the_other_sheets_of_a_workbook(admin_client, open_round):

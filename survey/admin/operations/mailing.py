@@ -108,6 +108,11 @@ def start_mailing(db: Session, round_: Round, kind: str, number: int | None = No
     """
     if round_.state != "open":
         raise OperationError(_l("Mail can only be sent while the round is open."))
+    if dt.date.today() < round_.opens_on:
+        # The links would lead to "not open yet" for weeks, and the mail would be forgotten.
+        raise OperationError(_l(
+            "The round opens on %(date)s: mail can be sent from that day. To send now, "
+            "change the opening date to today first.", date=round_.opens_on.isoformat()))
     if kind == "invitation":
         mailing = db.scalar(select(Mailing).where(Mailing.round_id == round_.id,
                                                   Mailing.kind == "invitation"))

@@ -152,6 +152,11 @@ def reschedule(db: Session, round_: Round, opens_on: dt.date, closes_on: dt.date
         raise OperationError(_l("A closed round cannot be opened again."))
     if closes_on < opens_on:
         raise OperationError(_l("The closing date is before the opening date."))
+    if round_.state == "open" and closes_on < dt.date.today():
+        raise OperationError(_l(
+            "The closing date %(date)s has passed: an open round with these dates takes no "
+            "answers. Choose a closing date from today on, or close the round.",
+            date=closes_on.isoformat()))
     round_.opens_on = opens_on
     round_.closes_on = closes_on
     db.commit()

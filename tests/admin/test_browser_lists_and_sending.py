@@ -1,0 +1,120 @@
+"""An administrator in Chromium (375 and 1280 px, Swedish and English) imports a first
+list, then a supplementary one that overlaps it under a "Förvaltning/Enhet" header: the
+preview names the people skipped and the column not used, and only the newcomer is added.
+Invitations pressed before the opening day are refused with the way out. axe on each page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from types import SimpleNamespace
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+from sqlalchemy import func, select
+
+from survey import db, migrate
+from survey.admin import operations
+from survey.admin.models import Delivery
+from survey.auth import operations as accounts
+from survey.models import Invitation
+from survey.serve import quiet_server
+from tests.admin.conftest import PASSWORD_OF
+from tests.admin.test_browser import log_in
+from tests.conftest import make_test_app
+from tests.survey.test_browser import (  # noqa: F401  (fixture)
+    axe_violations,
+    browser,
+    click_and_wait,
+)
+
+pytestmark = pytest.mark.browser
+
+CASES = [(375, "sv", 0), (375, "en", 1), (1280, "sv", 2), (1280, "en", 3)]
+SAYS = {
+    "sv": {"skipped": "1 personer i listan finns redan i omgången och hoppas över (rad 2)",
+           "unused": "Kolumner som inte används: Namn.", "added": "1 mottagare lades till.",
+           "refused": "mejl kan skickas från den dagen"},
+    "en": {"skipped": "1 people on the list are already in the round and are skipped (rows 2)",
+           "unused": "Columns not used: Namn.", "added": "1 recipients were added.",
+           "refused": "mail can be sent from that day"},
+}
+
+
+@pytest.fixture(scope="module")
+def live_lists(tmp_path_factory):
+    """Four open rounds that open in a week (so nothing may be sent yet), and an admin."""
+    instance = tmp_path_factory.mktemp("live-lists")
+    app = make_test_app(f"sqlite:///{instance / 'live.sqlite3'}", instance)
+    migrate.upgrade(db.database(app).engine)
+    rounds = []
+    with app.app_context():
+        session = db.session()
+        accounts.add_user(session, "admin@kommun.se", "admin", PASSWORD_OF)
+        for index in range(len(CASES)):
+            round_ = operations.create_round(
+                session, title=f"Omgång {index}", reference_year=2025,
+                opens_on=dt.date.today() + dt.timedelta(days=7),
+                closes_on=dt.date.today() + dt.timedelta(days=30),
+                municipalities=["Linköping", "Norrköping"],
+                groups=["förtroendevald", "medarbetare"], min_cell_size=1,
+            )
+            operations.open_round(session, round_)
+            rounds.append(round_.id)
+    server = quiet_server(app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield SimpleNamespace(base=f"http://127.0.0.1:{server.server_port}", app=app,
+                          rounds=rounds, folder=instance)
+    server.shutdown()
+    server.server_close()
+    thread.join()
+    db.database(app).engine.dispose()
+
+
+def upload(driver, base: str, round_id: int, path, lang: str) -> None:
+    driver.get(f"{base}/admin/rounds/{round_id}/recipients?lang={lang}")
+    driver.find_element(By.ID, "file").send_keys(str(path))
+    click_and_wait(driver, "main form[enctype] button")
+
+
+@pytest.mark.parametrize(("width", "lang", "index"), CASES)
+def test_a_supplementary_list_and_a_send_before_the_opening_day(live_lists, browser,  # noqa: F811
+                                                                 width, lang, index):
+    base, round_id, says = live_lists.base, live_lists.rounds[index], SAYS[lang]
+    problems: list[str] = []
+    browser.delete_all_cookies()
+    browser.set_window_size(width, 900)
+    log_in(browser, base, "admin@kommun.se", PASSWORD_OF)
+    WebDriverWait(browser, 10).until(lambda d: "/login" not in d.current_url)
+
+    first = live_lists.folder / f"first{index}.csv"
+    first.write_text(f"E-post;Kommun;Grupp\nanna{index}@kommun.se;Linköping;medarbetare\n",
+                     encoding="utf-8")
+    upload(browser, base, round_id, first, lang)
+    click_and_wait(browser, "main form[action$='/recipients/confirm'] button")
+
+    more = live_lists.folder / f"more{index}.csv"
+    more.write_text("E-post;Kommun;Grupp;Förvaltning/Enhet;Namn\n"
+                    f"anna{index}@kommun.se;Linköping;medarbetare;Vård;Anna\n"
+                    f"bo{index}@kommun.se;Linköping;medarbetare;Vård;Bo\n", encoding="utf-8")
+    upload(browser, base, round_id, more, lang)
+    page = browser.page_source
+    assert says["skipped"] in page and says["unused"] in page
+    assert "Förvaltning/Enhet" in page
+    problems += axe_violations(browser)
+    click_and_wait(browser, "main form[action$='/recipients/confirm'] button")
+    assert says["added"] in browser.page_source
+    with live_lists.app.app_context():
+        emails = db.session().scalars(
+            select(Invitation.email).where(Invitation.round_id == round_id)).all()
+    assert sorted(emails) == [f"anna{index}@kommun.se", f"bo{index}@kommun.se"]
+
+    click_and_wait(browser, f"main form[action$='/rounds/{round_id}/send/invitation'] button")
+    assert says["refused"] in browser.page_source
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+    problems += axe_violations(browser)
+    with live_lists.app.app_context():
+        assert db.session().scalar(select(func.count()).select_from(Delivery)) == 0
+    assert not problems, "\n".join(problems)
