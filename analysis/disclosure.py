@@ -507,6 +507,11 @@ def table_from_frame(frame: pd.DataFrame, levels: Mapping[str, Sequence[str]],
             counts[atoms_index[combo]] += int(count)
     combos_array = np.array(list(atoms_index), dtype=object)
     answered_atoms = combos_array[:, -1] != NO_ANSWER
+    # Each category's and answer's atoms once (object comparisons per figure took seconds
+    # for a county's hundreds of figures).
+    in_category = {(column, value): combos_array[:, position] == value
+                   for position, column in enumerate(columns) for value in levels[column]}
+    with_answer = {answer: combos_array[:, -1] == answer for answer in answers}
     figures = []
     for name, combos in breakdowns.items():
         for dims in combos:
@@ -514,12 +519,12 @@ def table_from_frame(frame: pd.DataFrame, levels: Mapping[str, Sequence[str]],
                 where = dict(zip(dims, values, strict=True))
                 matching = np.ones(len(combos_array), dtype=bool)
                 for column, value in where.items():
-                    matching &= combos_array[:, columns.index(column)] == value
+                    matching &= in_category[column, value]
                 key = (("table", name), *where.items())
                 if name != item:
                     figures.append(Figure(key, _atoms(matching)))
                     continue
-                parts = tuple((answer, _atoms(matching & (combos_array[:, -1] == answer)))
+                parts = tuple((answer, _atoms(matching & with_answer[answer]))
                               for answer in answers)
                 figures.append(Figure(key, _atoms(matching & answered_atoms), parts))
     return Table(tuple(int(c) for c in counts), tuple(figures))
@@ -705,10 +710,10 @@ def _unanimous(table: Table, figure: Figure, exposure: Exposure, hidden: set[Key
     if exposure.measure == "n" or exposure.value != 0:
         return False
     atoms = figure.measures[exposure.measure]
-    return any(f.key not in hidden and exposure.measure in dict(f.parts)
-               and figure.n_atoms <= f.n_atoms
-               and table.count(f.measures[exposure.measure]) == 0
-               for f in table.figures) and bool(atoms)
+    measure = exposure.measure
+    return bool(atoms) and any(
+        measure in f.measures and table.count(f.measures[measure]) == 0
+        and f.key not in hidden and figure.n_atoms <= f.n_atoms for f in table.figures)
 
 
 def _complement(table: Table, failing: Figure, measure: str, hidden: set[Key]) -> Figure:

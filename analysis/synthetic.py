@@ -29,18 +29,20 @@ PREVALENCE = (0.25, 0.35, 0.05, 0.06, 0.12, 0.04, 0.07, 0.10)
 ELECTED_SHARE = 0.15
 
 
-def county_round(responses: int, seed: int = 2026,
-                 items: int = len(ITEMS)) -> tidy_data.SurveyData:
+def county_round(responses: int, seed: int = 2026, items: int = len(ITEMS),
+                 municipalities: int = len(COUNTY)) -> tidy_data.SurveyData:
     """About ``responses`` responses from the thirteen municipalities (the small
     municipalities' elected officials exactly as :data:`SMALL_ELECTED`), half the invited
     answering, 3 % of each item's answers missing; the first ``items`` of :data:`ITEMS`
-    and the ordinal ``q_worry``."""
+    and the ordinal ``q_worry``; the first ``municipalities`` of :data:`COUNTY` (two:
+    Linköping and Norrköping, the round the county joins)."""
     rng = np.random.default_rng(seed)
-    shares = np.array(list(COUNTY.values()))
+    names = list(COUNTY)[:municipalities]
+    shares = np.array([COUNTY[m] for m in names])
     sizes = np.maximum(10, np.round(responses * shares / shares.sum())).astype(int)
     frames = []
-    for (municipality, size), effect in zip(zip(COUNTY, sizes, strict=True),
-                                            rng.normal(0, 0.3, len(COUNTY)), strict=True):
+    for (municipality, size), effect in zip(zip(names, sizes, strict=True),
+                                            rng.normal(0, 0.3, len(names)), strict=True):
         elected = SMALL_ELECTED.get(municipality, max(5, round(size * ELECTED_SHARE)))
         for group, count in (("förtroendevald", elected), ("medarbetare", size - elected)):
             frames.append(_stratum(rng, municipality, group, count, effect))

@@ -11,13 +11,21 @@ ratios stay comparable on a loaded or slower machine:
   plain scipy loop of Wilson intervals for every item x cell (what a hand-written script
   would do for the shares alone).
 
+* county scale (fresh processes of ``paverkan stats``, published form, disclosure plan
+  included): 13 municipalities x {1,000, 10,000, 100,000} responses
+  (:func:`analysis.synthetic.county_round`: five municipalities with two to four elected
+  officials), against two municipalities x 100,000 in the same run (the target: 13 x 100,000
+  within twice that, 13 x 1,000 under 3 s), with each process's peak memory.
+
 Every figure is the best of several runs (the minimum is the least disturbed by other load).
-Run: .venv/bin/python bench/stats.py [REFERENCE_FOLDER] [--repeat N]
+Run: .venv/bin/python bench/stats.py [REFERENCE_FOLDER] [--repeat N] [--county-repeat N]
+[--no-county]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import tempfile
 import time
@@ -28,10 +36,14 @@ import pandas as pd
 from click.testing import CliRunner
 from scipy.stats import binomtest
 
+from analysis.synthetic import county_round
 from survey.commands.stats import stats
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_FOLDER = ROOT.parent / "shared" / "reference" / "a"
+#: ``shared/reference/a`` beside the checkout (``/work/main`` or a worktree under it).
+DEFAULT_FOLDER = next((parent / "shared" / "reference" / "a" for parent in ROOT.parents
+                       if (parent / "shared" / "reference" / "a").is_dir()),
+                      ROOT.parent / "shared" / "reference" / "a")
 PYTHON = ROOT / ".venv" / "bin" / "python"
 PAVERKAN = ROOT / ".venv" / "bin" / "paverkan"
 
@@ -51,6 +63,38 @@ def process(*command: str | Path) -> Callable[[], None]:
     return lambda: subprocess.run([str(c) for c in command], check=True, capture_output=True)
 
 
+#: A fresh ``paverkan stats`` that reports its wall time and peak memory on its last line.
+MEASURED_STATS = """
+import json, resource, sys, time
+start = time.perf_counter()
+from survey.cli import cli
+cli.main(["stats", *sys.argv[1:]], prog_name="paverkan", standalone_mode=False)
+print(json.dumps({"seconds": time.perf_counter() - start,
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+#: (municipalities, responses) of the county cases; the first is the baseline.
+COUNTY_CASES = ((2, 100_000), (13, 1_000), (13, 10_000), (13, 100_000))
+
+
+def county_stats(municipalities: int, responses: int, scratch: Path,
+                 repeat: int) -> tuple[float, float]:
+    """Best wall time and its peak memory (MiB) of a fresh ``paverkan stats`` on a
+    synthetic round."""
+    data = county_round(responses, municipalities=municipalities)
+    survey, invited = scratch / "county.csv", scratch / "county_invited.csv"
+    data.responses.to_csv(survey, index=False)
+    data.invited.to_csv(invited, index=False)
+    runs = []
+    for _ in range(repeat):
+        result = subprocess.run(
+            [str(PYTHON), "-c", MEASURED_STATS, "--responses", str(survey), "--invited",
+             str(invited), "--json", str(scratch / "county.json")],
+            check=True, capture_output=True, text=True)
+        measured = json.loads(result.stdout.splitlines()[-1])
+        runs.append((measured["seconds"], measured["peak_mib"]))
+    return min(runs)
+
+
 def wilson_loop(frame: pd.DataFrame) -> None:
     items = [c for c in frame.columns if c.startswith("q_") and c != "q_worry"]
     for item in items:
@@ -64,6 +108,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT_FOLDER)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--county-repeat", type=int, default=2)
+    parser.add_argument("--no-county", action="store_true",
+                        help="skip the county-scale cases (minutes on a loaded machine)")
     options = parser.parse_args()
     folder, repeat = options.folder, options.repeat
     responses, invited = folder / "survey.csv", folder / "invited.csv"
@@ -104,6 +151,17 @@ def main() -> None:
     print(f"  paverkan stats                       {ms(command)}  = "
           f"{command / read:4.0f} x read_csv, {command / wilson:4.1f} x Wilson loop")
     print(f"  imports and start-up (fresh - in process) {ms(fresh - command)}")
+    if options.no_county:
+        return
+    print(f"county scale: fresh paverkan stats, published form, best of {options.county_repeat}")
+    with tempfile.TemporaryDirectory() as scratch:
+        measured = {case: county_stats(*case, Path(scratch), options.county_repeat)
+                    for case in COUNTY_CASES}
+    baseline = measured[COUNTY_CASES[0]][0]
+    for (municipalities, responses), (seconds, peak) in measured.items():
+        print(f"  {municipalities:2d} municipalities x {responses:7,d} responses "
+              f"{seconds:7.2f} s = {seconds / baseline:4.2f} x (2 x 100,000), "
+              f"peak {peak:5.0f} MiB")
 
 
 if __name__ == "__main__":
