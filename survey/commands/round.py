@@ -1,4 +1,4 @@
-"""`paverkan round create|open|close|status`: the same operations as the admin pages."""
+"""`paverkan round create|open|flush|close|status`: the same operations as the admin pages."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from survey import db
 from survey.admin import operations
 from survey.models import Round
 from survey.recipients import RecipientFileError
+from survey.respondent import operations as respondent
 
 
 def find_round(reference: str) -> Round:
@@ -117,6 +118,16 @@ def close(reference: str, yes: bool) -> None:
     except operations.OperationError as problem:
         fail(problem)
     click.echo(f"Round {round_.id} is closed.")
+
+
+@round.command(help="Turn the pooled answers of every stratum that holds a whole batch into "
+                    "responses, in every open round. Run it from a timer (e.g. hourly).")
+def flush() -> None:
+    session = db.session()
+    rounds = session.scalars(select(Round).where(Round.state == "open")).all()
+    moved = sum(respondent.flush_pool(session, r.id) for r in rounds)
+    click.echo(f"Open rounds checked: {len(rounds)}; pooled answers that became responses: "
+               f"{moved}.")
 
 
 @round.command(help="Rounds, or one round's response rates per stratum.")

@@ -5,7 +5,9 @@ invitation row. A submit only inserts a pooled submission (and deletes the draft
 keyed by the token, not the invitation). A flush later turns a whole pool into responses in
 shuffled order and marks the same number of invitations responded, in one transaction, so
 no backup, transaction id or row order pairs one invitation with one response. Pools are
-per stratum, since a response carries its stratum.
+per stratum, since a response carries its stratum. A submit never flushes: the flush runs
+when the timer (`paverkan round flush`), a mailing or the close asks, so no respondent's
+action decides when a batch appears.
 """
 
 from __future__ import annotations
@@ -140,18 +142,19 @@ def submit(db: Session, token: str, today: dt.date | None = None) -> bool:
     except IntegrityError:
         db.rollback()
         return False
-    flush_pool(db, round_.id)
     return True
 
 
 def flush_pool(db: Session, round_id: int, force: bool = False) -> int:
     """Turn pooled submissions into responses in one transaction (:func:`move_pool`) and
-    commit it; returns how many."""
+    commit it; returns how many.
+
+    Called at times no respondent chooses — the flush timer, the start of a mailing — never
+    inside a submit: if the K-th submit of a stratum flushed, its entry would never be seen
+    pooled, and the batch would appear at the moment that person pressed Send.
+    """
     moved = move_pool(db, round_id, force)
-    if moved:
-        db.commit()
-    else:
-        db.rollback()
+    db.commit()  # also when nothing moved: ends the transaction that locked the round
     return moved
 
 
@@ -201,13 +204,3 @@ def move_pool(db: Session, round_id: int, force: bool = False) -> int:
     # Only the entries read above: a submit may have joined the pool meanwhile.
     db.execute(delete(PooledSubmission).where(PooledSubmission.id.in_([e.id for e, _ in ready])))
     return len(ready)
-
-
-def pooled_invitation_ids(db: Session, round_: Round) -> set[str]:
-    """Invitations whose submission waits in the pool: reminders must skip them."""
-    pool = db.execute(
-        select(PooledSubmission.sealed_invitation, PooledSubmission.marker).where(
-            PooledSubmission.round_id == round_.id
-        )
-    )
-    return {tokens.unseal_invitation(round_, sealed, marker) for sealed, marker in pool}

@@ -158,10 +158,12 @@ def test_the_dashboard_shows_counts_per_stratum_and_no_person(
     }
 
 
-def test_a_reminder_skips_a_submission_still_waiting_in_the_pool(
+def test_a_reminder_reaches_a_submission_still_waiting_in_the_pool(
     app, db_session, open_round, with_recipients, smtp_server
 ):
-    """The answer is in the pool, the invitation not yet marked: still no reminder."""
+    """The answer is in the pool, the invitation not yet marked: the reminder goes to them
+    as to everyone not flushed (skipping them would tell who has submitted), and its text
+    asks whoever has answered to ignore it."""
     from survey.respondent.operations import save_draft, submit
 
     with_recipients(3)
@@ -176,8 +178,10 @@ def test_a_reminder_skips_a_submission_still_waiting_in_the_pool(
     db_session.refresh(invitations[0])
     assert invitations[0].state == "invited", "the pool has not been flushed"
     recorder.messages.clear()
-    assert _send(app, db_session, open_round, "reminder").sent == 2
-    assert invitations[0].email not in recorder.recipients()
+    assert _send(app, db_session, open_round, "reminder").sent == 3
+    assert invitations[0].email in recorder.recipients()
+    assert "If you have already answered, please ignore this mail" in str(
+        recorder.messages[0].get_body(("plain",)).get_content())
 
 
 def test_a_second_sender_cannot_work_on_a_mailing_another_is_sending(

@@ -22,11 +22,14 @@ POOL = 3  # the test app's POOL_SIZE
 LINKABLE_TABLES = ("invitations", "responses", "submission_pool", "drafts", "sessions")
 
 
-def submit_directly(app, db_session, invitation, answers: dict) -> None:
-    """A respondent's whole visit, through the same operations the pages call."""
+def submit_directly(app, db_session, invitation, answers: dict, flush: bool = True) -> None:
+    """A respondent's whole visit, through the same operations the pages call; then (unless
+    told not to) the flush timer runs, as if it fired right after this submit."""
     with app.app_context():
         operations.save_draft(db_session, invitation.token, invitation.round_id, answers, "review")
         assert operations.submit(db_session, invitation.token)
+        if flush:
+            operations.flush_pool(db_session, invitation.round_id)
 
 
 def snapshot(db_session) -> dict[str, set[tuple]]:
@@ -175,17 +178,21 @@ def test_a_submitted_invitation_looks_like_any_other_until_the_flush(
     assert db_session.scalar(select(PooledSubmission.marker)) not in {i.id for i in invitations}
 
 
-def test_reminders_can_skip_the_pooled_without_a_readable_link(
+def test_not_even_the_kth_submit_flushes_inside_its_own_request(
     app, db_session, round_with_invitations
 ):
+    """If the K-th submit of a stratum flushed, its entry would never be seen in the pool
+    and the batch would appear at the moment that person pressed Send. The pool waits for
+    the flush timer."""
     round_, invitations = round_with_invitations
-    submit_directly(app, db_session, invitations[2], {"a4": 1})
+    for invitation in invitations[:POOL]:
+        submit_directly(app, db_session, invitation, {"a4": 1}, flush=False)
+    assert len(snapshot(db_session)["submission_pool"]) == POOL
+    assert not snapshot(db_session)["responses"]
     with app.app_context():
-        assert operations.pooled_invitation_ids(db_session, round_) == {invitations[2].id}
-        assert operations.flush_pool(db_session, round_.id, force=True) == 1
-        assert operations.pooled_invitation_ids(db_session, round_) == set()
-    db_session.refresh(invitations[2])
-    assert invitations[2].state == "responded"
+        assert operations.flush_pool(db_session, round_.id) == POOL
+    after = snapshot(db_session)
+    assert len(after["responses"]) == POOL and not after["submission_pool"]
 
 
 def test_no_log_line_holds_a_token_an_address_or_a_browser(app, client, db_session, caplog):

@@ -101,8 +101,8 @@ def start_mailing(db: Session, round_: Round, kind: str, number: int | None = No
     unfinished mailing instead of starting another, so a repeated command sends nothing twice.
 
     Invitations go to every invitation of the round not yet in the invitation mailing (lists
-    imported later are included). A reminder goes to invitations that got their invitation,
-    have not responded, declined or bounced, and are not waiting in the submission pool.
+    imported later are included). A reminder goes to invitations that got their invitation
+    and have not responded (been flushed), declined or bounced: pooled ones included.
     Once a reminder is complete, the next one must be asked for by `number`: a repeated
     command or a double click must not remind everyone again.
     """
@@ -140,22 +140,20 @@ def start_mailing(db: Session, round_: Round, kind: str, number: int | None = No
                                 "reminder %(next)s.", n=latest.number, next=wanted))
     if number not in (None, wanted):
         raise OperationError(_l("The next reminder is reminder %(next)s.", next=wanted))
-    # Pooled submissions are skipped, not flushed: forcing a small pool out would flip a
-    # responded flag next to one new response, the pairing the pool exists to hide.
+    # Pooled submissions are reminded like everyone not yet flushed: skipping them would make
+    # each reminder's deliveries a list of who had submitted (docs/anonymity.md). Strata that
+    # hold a whole batch are flushed first, as the flush timer would.
+    respondent.flush_pool(db, round_.id)
     invited = select(Delivery.invitation_id).join(Mailing).where(
         Mailing.round_id == round_.id, Mailing.kind == "invitation", Delivery.state == "sent"
     )
-    pooled = respondent.pooled_invitation_ids(db, round_)
-    targets = [
-        i for i in db.scalars(
-            select(Invitation.id).where(
-                Invitation.round_id == round_.id,
-                Invitation.state == "invited",
-                Invitation.id.in_(invited),
-            )
+    targets = db.scalars(
+        select(Invitation.id).where(
+            Invitation.round_id == round_.id,
+            Invitation.state == "invited",
+            Invitation.id.in_(invited),
         )
-        if i not in pooled
-    ]
+    )
     mailing = Mailing(round_id=round_.id, kind="reminder", number=wanted)
     db.add(mailing)
     db.flush()
@@ -268,7 +266,7 @@ def send_mailing(
         with transport.connect() as connection:
             for position, invitation_id in enumerate(todo):
                 invitation = db.get(Invitation, invitation_id)
-                if mailing.kind == "reminder" and _answered_meanwhile(db, invitation):
+                if mailing.kind == "reminder" and _answered_meanwhile(invitation):
                     db.execute(delete(Delivery).where(Delivery.mailing_id == mailing.id,
                                                       Delivery.invitation_id == invitation_id))
                     db.commit()
@@ -396,10 +394,11 @@ def _loopback(host: str | None) -> bool:
     return host in (None, "", "localhost", "::1") or host.startswith("127.")
 
 
-def _answered_meanwhile(db: Session, invitation: Invitation) -> bool:
+def _answered_meanwhile(invitation: Invitation) -> bool:
     """Checked just before each reminder: a resumed or long send must not remind someone
-    who answered (or opted out) since the mailing began, even if the answer is pooled."""
-    return invitation.state != "invited" or respondent.is_submitted(db, invitation)
+    whose answer was flushed (or who opted out or bounced) since the mailing began. A pooled
+    answer does not count: which reminders a pooled person missed would date their submit."""
+    return invitation.state != "invited"
 
 
 def mailing_overview(db: Session, round_: Round) -> list[tuple[Mailing, dict[str, int]]]:
