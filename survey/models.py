@@ -185,6 +185,8 @@ class ServerSession(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     content: Mapped[bytes] = mapped_column(LargeBinary)
     expires_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    #: a respondent's round (closing it deletes the session); None for staff.
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
 
 
 class User(Base):

@@ -28,13 +28,16 @@ SESSION_BLOCK = 1024
 
 
 class Session(CallbackDict, SessionMixin):
-    def __init__(self, initial=None, cookie: str | None = None, expires_on=None) -> None:
+    def __init__(self, initial=None, cookie: str | None = None, expires_on=None,
+                 round_id: int | None = None) -> None:
         def on_update(_self) -> None:
             self.modified = True
 
         super().__init__(initial, on_update)
         self.cookie = cookie
         self.expires_on = expires_on
+        #: The round of a respondent's session, so that closing the round ends it.
+        self.round_id = round_id
         self.modified = False
         self.rotate = False
 
@@ -43,6 +46,15 @@ class Session(CallbackDict, SessionMixin):
         a traded link or a login) so that an id seen before cannot be replayed."""
         self.rotate = True
         self.modified = True
+
+    def restart(self, round_id: int | None, keep: tuple[str, ...] = ()) -> None:
+        """End this session (its row goes at the end of the request) and begin a new one
+        holding only the ``keep`` values, belonging to the respondent's round or to none."""
+        kept = {key: self[key] for key in keep if key in self}
+        self.clear()
+        self.update(kept)
+        self.regenerate()
+        self.round_id = round_id
 
 
 def _row_id(cookie: str) -> str:
@@ -71,7 +83,7 @@ class ServerSessionInterface(SessionInterface):
             data = json.loads(unseal_padded(_key(cookie), row.content))
         except CannotOpen:
             return Session()
-        return Session(data, cookie=cookie, expires_on=row.expires_on)
+        return Session(data, cookie=cookie, expires_on=row.expires_on, round_id=row.round_id)
 
     def save_session(self, app: Flask, session: Session, response: Response) -> None:
         if not migrate.schema_ready(app):
@@ -99,7 +111,8 @@ class ServerSessionInterface(SessionInterface):
         else:
             store = update(ServerSession).where(ServerSession.id == _row_id(session.cookie))
         content = _seal(session.cookie, dict(session))
-        database.execute(store.values(content=content, expires_on=expires_on))
+        database.execute(store.values(content=content, expires_on=expires_on,
+                                      round_id=session.round_id))
         database.commit()
         response.set_cookie(
             name,

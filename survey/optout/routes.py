@@ -20,7 +20,7 @@ def decline(token: str):
         return render_template("optout/decline.html", state="unknown", form=form), 404
     if invitation.state == "declined":
         return render_template("optout/decline.html", state="declined", form=form)
-    if not operations.can_decline(invitation):
+    if not operations.can_decline(db.session(), invitation):
         return render_template("optout/decline.html", state="not_possible", form=form)
     if form.validate_on_submit():
         operations.decline(db.session(), invitation)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import refresh
 from flask_wtf import FlaskForm
 
@@ -113,9 +113,10 @@ def _is_submit() -> bool:
 
 
 def _thanked(round_):
-    """The link's answers are in: the token leaves the session, the thanks page follows.
-    The CSRF token stays, so a resent form meets the thanks, not "the form has expired"."""
-    session.pop(TOKEN, None)
+    """The link's answers are in: the session that held the token ends, and a new one holds
+    only "thanked" (ended with the round), the language and the CSRF token, so a resent form
+    meets the thanks, not "the form has expired"."""
+    session.restart(round_.id, keep=("lang", current_app.config["WTF_CSRF_FIELD_NAME"]))
     session[SUBMITTED] = round_.id
     return redirect(url_for("respondent.thanks"))
 
@@ -143,12 +144,8 @@ def begin(token: str):
     link = operations.look_up(db.session(), token)
     if link.state is not LinkState.READY:
         return _link_page(link)
-    lang = session.get("lang")
-    session.clear()
-    session.regenerate()
+    session.restart(link.round.id, keep=("lang",))
     session[TOKEN] = token
-    if lang:
-        session["lang"] = lang
     return redirect(url_for("respondent.resume"))
 
 

@@ -7,7 +7,7 @@ import time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Engine, case, delete, func, insert, select, update
+from sqlalchemy import Engine, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from survey.admin.models import Delivery, Mailing, MailTotal, StratumCount
@@ -17,7 +17,7 @@ from survey.admin.operations.common import (
     outbox_folders,
     upload_folder,
 )
-from survey.models import Draft, Invitation, Response, Round
+from survey.models import Draft, Invitation, Response, Round, ServerSession
 from survey.respondent import operations as respondent
 
 
@@ -41,8 +41,7 @@ def close_round(db: Session, round_: Round) -> None:
     (`StratumCount`). Per-person mail history goes too: reminders reached only those who
     had not answered, so a delivery row says who answered before which reminder. Deliveries
     become counts per mailing and stratum (`MailTotal`). Every response of the round is
-    rewritten in one statement, so on PostgreSQL they all carry this transaction's xmin
-    instead of the flush that wrote them."""
+    written again (:func:`_rewrite_in_id_order`), and every respondent's session ends."""
     if round_.state == "closed":
         raise OperationError(_l("The round is already closed."))
     respondent.move_pool(db, round_.id, force=True)
@@ -67,15 +66,32 @@ def close_round(db: Session, round_: Round) -> None:
         .where(Invitation.round_id == round_.id)
         .group_by(Invitation.round_id, *stratum)))
     db.execute(delete(Invitation).where(Invitation.round_id == round_.id))
-    db.execute(update(Response).where(Response.round_id == round_.id)
-               .values(round_id=Response.round_id))
+    _rewrite_in_id_order(db, round_.id)
     db.execute(delete(Draft).where(Draft.round_id == round_.id))
+    # Respondents' sessions: their expiry dates would keep visits and submits per day.
+    db.execute(delete(ServerSession).where(ServerSession.round_id == round_.id))
     round_.link_salt = None
     round_.state = "closed"
     db.commit()
     _scrub_files(db)
     for folder in [*outbox_folders(round_), upload_folder(round_)]:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _rewrite_in_id_order(db: Session, round_id: int) -> None:
+    """Delete the round's responses and insert them again in the order of their random ids.
+
+    On PostgreSQL they then all carry this transaction's xmin instead of the flush that
+    wrote them, and the heap (which VACUUM FULL copies in physical order) holds them in id
+    order instead of batches in order of arrival, the close's batch of last submitters at
+    the end. SQLite stores them by key (WITHOUT ROWID) either way.
+    """
+    table = Response.__table__
+    rows = [dict(row) for row in db.execute(
+        select(table).where(table.c.round_id == round_id).order_by(table.c.id)).mappings()]
+    db.execute(delete(table).where(table.c.round_id == round_id))
+    if rows:
+        db.execute(insert(table), rows)
 
 
 def _scrub_files(db: Session) -> None:
@@ -111,7 +127,7 @@ def _scrub_files(db: Session) -> None:
 #: Tables whose old row versions hold what a close erases (addresses, token hashes, the link
 #: salt, drafts, pooled submissions) or betray order (deliveries, the responses' xmin).
 SCRUBBED_TABLES = ("invitations", "deliveries", "drafts", "submission_pool", "responses",
-                   "rounds")
+                   "rounds", "sessions")
 
 
 def _older_transactions_ended(connection) -> bool:

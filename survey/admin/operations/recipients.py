@@ -13,6 +13,7 @@ from survey.admin.operations.common import (
 )
 from survey.models import Invitation, Round, random_id
 from survey.recipients import Report, parse
+from survey.respondent import operations as respondent
 
 
 def existing_emails(db: Session, round_: Round) -> list[str]:
@@ -77,14 +78,18 @@ def import_recipients(db: Session, round_: Round, report: Report) -> int:
     return len(rows)
 
 
-def can_decline(invitation: Invitation) -> bool:
-    """Only an invitation still waiting, in an open round, can decline."""
-    return invitation.state == "invited" and invitation.round.state == "open"
+def can_decline(db: Session, invitation: Invitation) -> bool:
+    """Only an invitation still waiting, in an open round, can decline. A submission waiting
+    in the pool counts as answered: otherwise the opt-out page would tell whoever holds the
+    link whether its owner has submitted, and a decline would flip the row of a pooled
+    invitation alone."""
+    return (invitation.state == "invited" and invitation.round.state == "open"
+            and not respondent.is_submitted(db, invitation))
 
 
 def decline(db: Session, invitation: Invitation) -> bool:
     """The opt-out link: no more reminders."""
-    if not can_decline(invitation):
+    if not can_decline(db, invitation):
         return False
     invitation.state = "declined"
     db.commit()
