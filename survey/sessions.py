@@ -65,8 +65,9 @@ def _key(cookie: str) -> bytes:
     return derive_key(cookie, "session-content")
 
 
-_SESSION_ROW = select(ServerSession.content, ServerSession.expires_on).where(
-    ServerSession.id == bindparam("id"))
+_SESSION_ROW = select(
+    ServerSession.content, ServerSession.expires_on, ServerSession.round_id
+).where(ServerSession.id == bindparam("id"))
 
 
 class ServerSessionInterface(SessionInterface):

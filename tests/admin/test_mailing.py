@@ -180,7 +180,7 @@ def test_a_reminder_reaches_a_submission_still_waiting_in_the_pool(
     recorder.messages.clear()
     assert _send(app, db_session, open_round, "reminder").sent == 3
     assert invitations[0].email in recorder.recipients()
-    assert "If you have already answered, please ignore this mail" in str(
+    assert "please ignore this mail" in str(
         recorder.messages[0].get_body(("plain",)).get_content())
 
 
