@@ -1,15 +1,15 @@
 """Residue that outlived a round: respondents' sessions belong to their round, and PostgreSQL
 keeps no planner statistics on columns that name a person or a link
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
