@@ -307,13 +307,24 @@ class _Difference(Figure):
 def _small_differences(table: Table, min_cell: int) -> dict[Key, _Difference]:
     published_groups = {f.n_atoms for f in table.figures}
     shares = [f for f in table.figures if f.parts]
+    if not shares:
+        return {}
+    # Which share lies inside which, and how many people are in one but not the other, for
+    # all pairs at once (a pair loop over a county's shares took over a second per table).
+    members = np.zeros((len(shares), len(table.atoms)))
+    for row, figure in enumerate(shares):
+        members[row, list(figure.n_atoms)] = 1.0
+    sizes = members.sum(axis=1)
+    people = members @ table._atom_array.astype(float)
+    inside = (members @ members.T == sizes[:, None]) & (sizes[:, None] < sizes[None, :])
+    rest_people = people[None, :] - people[:, None]
     found = {}
-    for outer in shares:
-        for inner in shares:
-            rest = outer.n_atoms - inner.n_atoms
-            if not (inner.n_atoms < outer.n_atoms and 0 < table.count(rest) < min_cell
-                    and rest not in published_groups):
-                continue
+    small = inside & (rest_people > 0) & (rest_people < min_cell)
+    for position_outer, position_inner in zip(*np.nonzero(small.T), strict=True):
+        inner, outer = shares[position_inner], shares[position_outer]
+        rest = outer.n_atoms - inner.n_atoms
+        if rest in published_groups:
+            continue
             key = (("table", "difference"), ("of", repr(outer.key)), ("minus", repr(inner.key)))
             parts = tuple((name, atoms - dict(inner.parts).get(name, frozenset()))
                           for name, atoms in outer.parts)
