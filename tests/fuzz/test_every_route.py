@@ -1,7 +1,7 @@
 """Hostile requests against every route of the app, as the anonymous visitor, a logged-in
 administrator and a respondent in the middle of the questionnaire: random and hostile
-values, wrong types, missing and duplicated fields, huge bodies, invalid UTF-8, NUL,
-right-to-left marks, odd methods and query strings, huge ids, forged and missing CSRF
+values, wrong types, missing and duplicated fields, huge and truncated bodies, invalid UTF-8,
+NUL, right-to-left marks, odd methods and query strings, huge ids, forged and missing CSRF
 tokens. No request may end in a 500, and a refused one (4xx) leaves the database as it was.
 
 Runs on SQLite and PostgreSQL (the app fixture), bounded by `EXAMPLES`; the counts of what
@@ -82,6 +82,7 @@ bodies = st.one_of(
     st.builds(lambda content: ("file", content),
               st.one_of(st.binary(max_size=200), st.just(recipient_csv(3)),
                         st.just(b"PK\x03\x04" + b"\x00" * 100))),
+    st.builds(lambda raw: ("truncated", raw), st.binary(max_size=100)),
     st.just(("none", None)),
 )
 queries = st.lists(st.tuples(st.sampled_from(["_method", "lang", "next", "sheet", "page",
@@ -142,6 +143,10 @@ def _send(client, method: str, url: str, body, csrf: str | None):
         kwargs.update(data=content, content_type="application/x-www-form-urlencoded")
     elif kind == "huge":
         kwargs["data"] = {"csrf_token": csrf or "", "title": "x" * (300 * 1024)}
+    elif kind == "truncated":  # the client promised more than it sent, then hung up
+        kwargs.update(input_stream=io.BytesIO(content), headers={
+            "Content-Length": str(len(content) + 1000),
+            "Content-Type": "application/x-www-form-urlencoded"})
     elif kind == "file":
         kwargs.update(data={"csrf_token": csrf or "", "file": (io.BytesIO(content), "l.xlsx")},
                       content_type="multipart/form-data")

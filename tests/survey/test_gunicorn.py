@@ -33,18 +33,27 @@ def paverkan(env: dict[str, str], *arguments: str) -> str:
     return result.stdout
 
 
+def production_env(folder: Path, base: str, **settings: str) -> dict[str, str]:
+    """The environment of a production install in `folder` (SQLite, outbox) served at `base`;
+    `settings` add PAVERKAN_* variables."""
+    env = {
+        **os.environ,
+        "PAVERKAN_DATABASE_URL": f"sqlite:///{folder / 'paverkan.sqlite3'}",
+        "PAVERKAN_SECRET_KEY": "a-secret-for-this-test-only-" + "x" * 20,
+        "PAVERKAN_MAIL_URL": f"outbox://{folder / 'outbox'}",
+        "PAVERKAN_BASE_URL": base,
+        **{f"PAVERKAN_{name}": value for name, value in settings.items()},
+    }
+    if "INSECURE_COOKIES" not in settings:
+        env.pop("PAVERKAN_INSECURE_COOKIES", None)
+    return env
+
+
 def test_gunicorn_serves_a_round_set_up_from_the_command_line(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     outbox = tmp_path / "outbox"
-    env = {
-        **os.environ,
-        "PAVERKAN_DATABASE_URL": f"sqlite:///{tmp_path / 'paverkan.sqlite3'}",
-        "PAVERKAN_SECRET_KEY": "a-secret-for-this-test-only-" + "x" * 20,
-        "PAVERKAN_MAIL_URL": f"outbox://{outbox}",
-        "PAVERKAN_BASE_URL": base,
-        "PAVERKAN_INSECURE_COOKIES": "1",  # plain http on localhost
-    }
+    env = production_env(tmp_path, base, INSECURE_COOKIES="1")  # plain http on localhost
     today = dt.date.today()
     recipients = tmp_path / "lista.csv"
     recipients.write_text(

@@ -29,7 +29,7 @@ from survey.auth import throttle
 from tests.admin.conftest import recipient_csv, self_signed_certificate
 from tests.conftest import DEFAULT_INSTRUMENT, ROOT, require
 from tests.survey.test_browser import answer, click_and_wait, press, start_chrome
-from tests.survey.test_gunicorn import BIN, free_port, paverkan
+from tests.survey.test_gunicorn import BIN, free_port, paverkan, production_env
 from tests.survey.walk import fill
 
 pytestmark = pytest.mark.browser
@@ -131,15 +131,7 @@ def test_admin_and_respondent_over_https_through_nginx(request, tmp_path):
         (tmp_path / kind).mkdir()
     nginx_conf = render_site(tmp_path, https=https, http=http, app=app_port, cert=cert, key=key)
     outbox = tmp_path / "outbox"
-    env = {
-        **os.environ,
-        "PAVERKAN_DATABASE_URL": f"sqlite:///{tmp_path / 'paverkan.sqlite3'}",
-        "PAVERKAN_SECRET_KEY": "a-secret-for-this-test-only-" + "x" * 20,
-        "PAVERKAN_MAIL_URL": f"outbox://{outbox}",
-        "PAVERKAN_BASE_URL": base,
-        "PAVERKAN_PROXY_COUNT": "1",
-    }
-    env.pop("PAVERKAN_INSECURE_COOKIES", None)
+    env = production_env(tmp_path, base, PROXY_COUNT="1")
     today = dt.date.today()
     recipients = tmp_path / "lista.csv"
     recipients.write_bytes(recipient_csv(6))
