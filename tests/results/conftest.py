@@ -52,7 +52,8 @@ def closed_round(db_session):
 
 
 @pytest.fixture(autouse=True)
-def _compute_within_the_request(app):
+def _compute_within_the_request(request):
     """The test's database work shares one connection that a background thread must not
     use: compute inside the request (test_background.py covers the thread)."""
-    app.config["RESULTS_BACKGROUND_FROM"] = 10**9
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").config["RESULTS_BACKGROUND_FROM"] = 10**9
