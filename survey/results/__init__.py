@@ -6,4 +6,4 @@ from flask import Blueprint
 bp = Blueprint("results", __name__, url_prefix="/resultat", template_folder="templates")
 
 # Importing the modules registers their routes on bp.
-from survey.results import microdata, routes  # noqa: E402,F401
+from survey.results import microdata, pages, routes  # noqa: E402,F401

@@ -74,6 +74,13 @@ def result_pages(closed: int, opened: int) -> list[str]:
         f"/resultat/?round={closed}&municipality=Norrköping&group=medarbetare",
         f"/resultat/?round={opened}",
         f"/resultat/?round={closed}&lang=en",
+        f"/resultat/fraga?round={closed}",
+        f"/resultat/fraga?round={closed}&by=gender&section=exposure_threats",
+        f"/resultat/fraga?round={closed}&section=worry_and_support",
+        f"/resultat/jamforelse?round={closed}",
+        f"/resultat/over-tid?round={opened}",
+        f"/resultat/nationell?round={closed}",
+        f"/resultat/jamforelse?round={closed}&lang=sv",
     ]
 
 

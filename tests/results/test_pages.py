@@ -56,3 +56,38 @@ def test_the_overview_shows_the_statistics_own_figures(client, login, closed_rou
             assert int(row[2]) == cell["n"]
             assert percents(row[3] + row[4]) == [
                 round(100 * cell[k], 1) for k in ("share", "wilson_lower", "wilson_upper")]
+
+
+def test_every_results_page_answers_in_swedish_and_english(client, login, closed_round):
+    login(client, "chief")
+    for page in ("/resultat/", "/resultat/fraga", "/resultat/fraga?by=gender",
+                 "/resultat/fraga?section=exposure_threats", "/resultat/jamforelse",
+                 "/resultat/jamforelse?item=b5_ja", "/resultat/over-tid",
+                 "/resultat/nationell"):
+        for lang in ("sv", "en"):
+            joiner = "&" if "?" in page else "?"
+            response = client.get(f"{page}{joiner}round={closed_round.id}&lang={lang}")
+            assert response.status_code == 200, (page, lang)
+            assert "–" in response.text or "%" in response.text
+
+
+def test_the_comparison_states_the_statistics_own_difference(client, login, closed_round,
+                                                            db_session):
+    login(client, "chief")
+    page = client.get(f"/resultat/jamforelse?round={closed_round.id}&lang=en").text
+    figures = report.build(round_data.read(db_session, closed_round).survey_data(),
+                           min_cell=closed_round.min_cell_size)
+    difference = figures["items"]["exposed_any"]["comparisons"][0]["difference"]
+    rows = tables(page)["figures comparison exposed_any"]
+    assert percents(rows[0][1])[:3] == [
+        round(100 * difference[k], 1) for k in ("difference", "newcombe_lower",
+                                                 "newcombe_upper")] or percents(rows[0][1])[
+        :1] == [round(100 * abs(difference["difference"]), 1)]
+    assert "percentage points" in page
+
+
+def test_unknown_filters_are_a_plain_not_found(client, login, closed_round):
+    login(client, "chief")
+    for query in ("round=999999", "round=x", f"round={closed_round.id}&municipality=Ydre",
+                  f"round={closed_round.id}&item=nope"):
+        assert client.get(f"/resultat/jamforelse?{query}").status_code == 404
