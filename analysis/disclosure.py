@@ -325,10 +325,10 @@ def _small_differences(table: Table, min_cell: int) -> dict[Key, _Difference]:
         rest = outer.n_atoms - inner.n_atoms
         if rest in published_groups:
             continue
-            key = (("table", "difference"), ("of", repr(outer.key)), ("minus", repr(inner.key)))
-            parts = tuple((name, atoms - dict(inner.parts).get(name, frozenset()))
-                          for name, atoms in outer.parts)
-            found[key] = _Difference(key, rest, parts, subtracted=inner.key)
+        key = (("table", "difference"), ("of", repr(outer.key)), ("minus", repr(inner.key)))
+        parts = tuple((name, atoms - dict(inner.parts).get(name, frozenset()))
+                      for name, atoms in outer.parts)
+        found[key] = _Difference(key, rest, parts, subtracted=inner.key)
     return found
 
 
