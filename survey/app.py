@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import re
-
 from flask import Flask, current_app, render_template, request, session
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
@@ -12,12 +9,9 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from survey import db, i18n, migrate
+from survey import db, i18n, logs, migrate
 from survey.config import Config
 from survey.sessions import ServerSessionInterface
-
-#: A path segment that could be a link token (or any other long secret-looking value).
-_SECRET_SEGMENT = re.compile(r"[A-Za-z0-9_-]{20,}")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
@@ -39,16 +33,11 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-def redact(path: str) -> str:
-    """The path without anything that looks like a token, for log lines."""
-    return _SECRET_SEGMENT.sub("…", path)
-
-
 class Paverkan(Flask):
     def log_exception(self, exc_info) -> None:
         """Flask logs the full path of a failing request; ours may hold a link token."""
         self.logger.error(
-            "Exception on %s [%s]", redact(request.path), request.method, exc_info=exc_info
+            "Exception on %s [%s]", logs.redact(request.path), request.method, exc_info=exc_info
         )
 
 
@@ -61,8 +50,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
-    # Request lines carry client addresses and paths with tokens: never log them.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Request lines carry client addresses and paths with tokens; SQL echo carries token
+    # hashes and markers: never log them.
+    logs.install()
 
     if app.config["PROXY_COUNT"]:
         hops = app.config["PROXY_COUNT"]

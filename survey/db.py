@@ -26,11 +26,12 @@ class Database:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine; for SQLite with WAL, foreign keys, a busy timeout and the write lock taken
+    """An engine that never logs its statements' parameters (token hashes, markers: see
+    survey/logs.py); for SQLite with WAL, foreign keys, a busy timeout and the write lock taken
     only by a transaction that writes (:func:`_sqlite_write_lock`)."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
