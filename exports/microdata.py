@@ -168,6 +168,9 @@ def _tidy_rows(questionnaire: Questionnaire, responses: pd.DataFrame,
     collapses = {e.variable: e.variable.removesuffix(tidy.YES_SUFFIX)
                  for e in entries if e.type == "collapse"}
     rows = []
+    # Many respondents answer alike (most were exposed to nothing), and a row depends on the
+    # answers alone: each distinct answer set is expanded once.
+    expanded: dict[tuple, list] = {}
     for record in responses[[MUNICIPALITY, GROUP, *answer_names]].itertuples(index=False):
         answers: dict = {}
         for name, value in zip(answer_names, record[2:], strict=True):
@@ -181,12 +184,15 @@ def _tidy_rows(questionnaire: Questionnaire, responses: pd.DataFrame,
             answers["group"] = code
         if str(record[0]).isdigit():
             answers["municipality"] = int(record[0])
-        row = tidy.row(questionnaire, answers)
-        for collapse, source in collapses.items():
-            # Outside the item's universe, as the statistics count it, not merely missing.
-            if row[source] == NOT_ASKED:
-                row[collapse] = NOT_ASKED
-        rows.append([row.get(name) for name in wanted])
+        key = tuple(sorted(answers.items()))
+        if key not in expanded:
+            row = tidy.row(questionnaire, answers)
+            for collapse, source in collapses.items():
+                # Outside the item's universe, as the statistics count it, not merely missing.
+                if row[source] == NOT_ASKED:
+                    row[collapse] = NOT_ASKED
+            expanded[key] = [row.get(name) for name in wanted]
+        rows.append(expanded[key])
     return rows
 
 
