@@ -82,9 +82,9 @@ def _rewrite_in_id_order(db: Session, round_id: int) -> None:
     """Delete the round's responses and insert them again in the order of their random ids.
 
     On PostgreSQL they then all carry this transaction's xmin instead of the flush that
-    wrote them, and the heap (which VACUUM FULL copies in physical order) holds them in id
-    order instead of batches in order of arrival, the close's batch of last submitters at
-    the end. SQLite stores them by key (WITHOUT ROWID) either way.
+    wrote them, and (after :func:`_scrub_files` clusters the table by id) the heap holds
+    them in id order instead of batches in order of arrival, the close's batch of last
+    submitters at the end. SQLite stores them by key (WITHOUT ROWID) either way.
     """
     table = Response.__table__
     rows = [dict(row) for row in db.execute(
@@ -122,6 +122,9 @@ def _scrub_files(db: Session) -> None:
                     "on disk until they end and these tables are vacuumed again: %s",
                     ", ".join(SCRUBBED_TABLES))
             connection.exec_driver_sql(f"VACUUM FULL {', '.join(SCRUBBED_TABLES)}")
+            # VACUUM FULL copies rows in physical order: a response inserted into a gap an
+            # earlier flush left would keep its place. CLUSTER sorts the heap by random id.
+            connection.exec_driver_sql("CLUSTER responses USING responses_pkey")
 
 
 #: Tables whose old row versions hold what a close erases (addresses, token hashes, the link
