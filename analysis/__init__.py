@@ -16,7 +16,12 @@ the results. Modules, in the order a report uses them:
 - :mod:`analysis.weights` — response rates, post-stratification weights, weighted shares.
 - :mod:`analysis.rounds` — comparisons across rounds, refused unless comparable.
 - :mod:`analysis.disclosure` — primary and complementary suppression (docs/disclosure.md).
-- :mod:`analysis.report` — everything as JSON-ready data (``paverkan stats``).
+- :mod:`analysis.report` — everything as JSON-ready data: ``build()`` the published form
+  (``paverkan stats``, results pages, workbook), ``compute()`` every figure unsuppressed.
+- :mod:`analysis.publication` — the disclosure plan applied to every figure, tests and
+  models included (docs/disclosure.md).
+- :mod:`analysis.synthetic` — a made-up thirteen-municipality county round (benchmark,
+  attacker test).
 
 Every figure is checked against independent R computations in ``../shared/reference``.
 The distribution tails come from ``scipy.special``, imported inside the functions that
