@@ -20,6 +20,7 @@ STAFF_PAGES = (
     ("results.overview", _l("Results")),
     ("results.microdata", _l("Microdata")),
     ("admin.export_log", _l("Export log")),
+    ("admin.staff", _l("Staff accounts")),
     ("auth.password", _l("Change password")),
 )
 

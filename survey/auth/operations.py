@@ -123,3 +123,22 @@ def set_active(db: Session, user: User, active: bool) -> None:
     """A deactivated account cannot log in and its open sessions end at their next request."""
     user.active = active
     db.commit()
+
+
+def set_role(db: Session, user: User, role: str) -> None:
+    """A new role takes effect at the user's next request (pages check the role each time)."""
+    if role not in ROLES:
+        raise OperationError(_l("Unknown role."))
+    user.role = role
+    db.commit()
+
+
+def is_last_admin(db: Session, user: User) -> bool:
+    """Whether ``user`` is the only active administrator: the pages refuse to demote or
+    deactivate them (nobody could manage accounts from the pages again); the terminal,
+    which can always add an administrator, may."""
+    if user.role != "admin" or not user.active:
+        return False
+    others = db.scalar(select(func.count()).select_from(User).where(
+        User.role == "admin", User.active.is_(True), User.id != user.id))
+    return not others

@@ -118,3 +118,42 @@ def test_a_supplementary_list_and_a_send_before_the_opening_day(live_lists, brow
     with live_lists.app.app_context():
         assert db.session().scalar(select(func.count()).select_from(Delivery)) == 0
     assert not problems, "\n".join(problems)
+
+
+STAFF = {"sv": ("Kontot forskare{index}@kommun.se är skapat.", "Forskare (resultat och mikrodata)"),
+         "en": ("The account forskare{index}@kommun.se is created.",
+                "Researcher (results and microdata)")}
+
+
+@pytest.mark.parametrize(("width", "lang", "index"), CASES)
+def test_a_staff_account_is_created_from_the_page(live_lists, browser, width, lang,  # noqa: F811
+                                                  index):
+    """A researcher's account added from the staff page, and that researcher logs in."""
+    base, (created, role) = live_lists.base, STAFF[lang]
+    problems: list[str] = []
+    browser.delete_all_cookies()
+    browser.set_window_size(width, 900)
+    log_in(browser, base, "admin@kommun.se", PASSWORD_OF)
+    WebDriverWait(browser, 10).until(lambda d: "/login" not in d.current_url)
+    browser.get(f"{base}/admin/?lang={lang}")
+    click_and_wait(browser, "nav.staff a[href='/admin/konton']")
+    problems += axe_violations(browser)
+    click_and_wait(browser, "main form button[type=submit]")
+    assert "error-summary" in browser.page_source, "an empty form is explained"
+    problems += axe_violations(browser)
+    browser.find_element(By.ID, "email").send_keys(f"forskare{index}@kommun.se")
+    browser.find_element(By.CSS_SELECTOR, "#role option[value=researcher]").click()
+    browser.find_element(By.ID, "password").send_keys(PASSWORD_OF)
+    click_and_wait(browser, "main form button[type=submit]")
+    assert created.format(index=index) in browser.page_source
+    assert role in browser.page_source
+    assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+    problems += axe_violations(browser)
+    click_and_wait(browser, f"main a[href$='/konton/{index + 2}']")
+    problems += axe_violations(browser)
+
+    browser.delete_all_cookies()
+    log_in(browser, base, f"forskare{index}@kommun.se", PASSWORD_OF)
+    WebDriverWait(browser, 10).until(lambda d: "/login" not in d.current_url)
+    assert "/resultat" in browser.current_url
+    assert not problems, "\n".join(problems)
