@@ -208,8 +208,12 @@ def make_test_app(database_url: str, instance: Path, **config):
 
 @pytest.fixture
 def app(database_url, engine, connection, tmp_path):
-    """The app, its database work joined to the test's outer transaction."""
-    app = make_test_app(database_url, tmp_path / "instance")
+    """The app, its database work joined to the test's outer transaction.
+
+    Results are computed inside the request: the test's one connection must not be used by
+    a background thread after the test rolled it back (tests/results/test_background.py
+    covers the thread on an app of its own)."""
+    app = make_test_app(database_url, tmp_path / "instance", RESULTS_BACKGROUND_FROM=10**9)
     database = db.database(app)
     database.engine.dispose()
     database.engine = engine

@@ -6,7 +6,6 @@ import questionnaires
 from exports import microdata
 from tests.admin.conftest import login  # noqa: F401  (the staff login fixture)
 from tests.exports import simulated
-from tests.results.conftest import _compute_within_the_request  # noqa: F401  (autouse)
 
 STRATA = {(m, g): 80 for m in simulated.MUNICIPALITIES for g in simulated.GROUPS}
 

@@ -70,7 +70,7 @@ def test_the_codebook_gives_each_option_condition_exactly_and_in_words():
     assert words.en.startswith("b6 is one of 1 \"Yes, once\"")
     swedish = book.to_markdown("sv")
     assert "| Kod | Etikett | Roll | Erbjuds om |" in swedish
-    assert "| 6 | Dödshot | substantive | `b6 in (1, 2, 3)` – b6 är något av" in swedish
+    assert "| 6 | Dödshot | sakligt svar | `b6 in (1, 2, 3)` – b6 är något av" in swedish
 
 
 def test_an_option_condition_survives_the_rounds_frozen_definition():

@@ -51,9 +51,3 @@ def closed_round(db_session):
     return round_
 
 
-@pytest.fixture(autouse=True)
-def _compute_within_the_request(request):
-    """The test's database work shares one connection that a background thread must not
-    use: compute inside the request (test_background.py covers the thread)."""
-    if "app" in request.fixturenames:
-        request.getfixturevalue("app").config["RESULTS_BACKGROUND_FROM"] = 10**9
