@@ -14,7 +14,6 @@ docs/anonymity.md states the figures this story yields.
 
 from __future__ import annotations
 
-import datetime as dt
 import random
 from collections import defaultdict
 from contextlib import nullcontext
@@ -27,6 +26,7 @@ from survey.admin import operations as admin
 from survey.models import Invitation
 from survey.respondent import operations
 from tests.conftest import make_test_app, postgres_database, require
+from tests.survey.fielding import open_round_with_list
 
 K = 5
 MUNICIPALITIES = ("Linköping", "Norrköping")
@@ -64,7 +64,6 @@ def _field_a_round(app, engine) -> tuple[list[dict], list[str]]:
     rows = [f"p{m}{g}{u}{i}@kommun.se;{municipality};{group};{unit}"
             for m, municipality in enumerate(MUNICIPALITIES) for g, group in enumerate(GROUPS)
             for u, unit in enumerate(UNITS) for i in range(PER_STRATUM)]
-    listing = ("\r\n".join(["E-post;Kommun;Grupp;Enhet", *rows]) + "\r\n").encode("cp1252")
     backups, events = [], []
     with app.app_context(), engine.connect() as attacker:
         session = db.session()
@@ -73,12 +72,7 @@ def _field_a_round(app, engine) -> tuple[list[dict], list[str]]:
             backups.append(_backup(attacker))
             events.append(event)
 
-        round_ = admin.create_round(
-            session, title="Omgång", reference_year=2025, opens_on=dt.date.today(),
-            closes_on=dt.date.today(), municipalities=list(MUNICIPALITIES), groups=list(GROUPS))
-        admin.open_round(session, round_)
-        admin.import_recipients(session, round_,
-                                admin.preview_import(session, round_, listing, "lista.csv"))
+        round_ = open_round_with_list(session, rows, list(MUNICIPALITIES), list(GROUPS))
         admin.send_mailing(session, admin.start_mailing(session, round_, "invitation"))
         backup("invitation")
         people = session.scalars(select(Invitation).order_by(Invitation.email)).all()

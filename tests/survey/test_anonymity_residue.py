@@ -7,8 +7,6 @@ sample values PostgreSQL's planner keeps in its catalog.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import func, select, text
 
 from survey import db, migrate, tokens
@@ -23,6 +21,7 @@ from tests.conftest import (
     postgres_database,
     require,
 )
+from tests.survey.fielding import open_round_with_list
 from tests.survey.test_anonymity import submit_directly
 from tests.survey.test_respondent import answer_pages, start
 
@@ -102,16 +101,10 @@ def test_after_the_close_postgres_keeps_no_arrival_order_and_no_sampled_person(
         migrate.upgrade(engine)
         rows = [f"p{i}@example.se;{('Linköping', 'Norrköping')[i % 2]};medarbetare;"
                 for i in range(60)]
-        listing = ("\r\n".join(["E-post;Kommun;Grupp;Enhet", *rows]) + "\r\n").encode("cp1252")
         with app.app_context():
             session = db.session()
-            round_ = admin.create_round(
-                session, title="Omgång", reference_year=2025, opens_on=dt.date.today(),
-                closes_on=dt.date.today(), municipalities=["Linköping", "Norrköping"],
-                groups=["förtroendevald", "medarbetare"])
-            admin.open_round(session, round_)
-            admin.import_recipients(session, round_,
-                                    admin.preview_import(session, round_, listing, "lista.csv"))
+            round_ = open_round_with_list(session, rows, ["Linköping", "Norrköping"],
+                                          ["förtroendevald", "medarbetare"])
             people = session.scalars(select(Invitation)).all()
             personal = {value for i in people for value in (i.id, i.email, i.token_hash)}
             for number, invitation in enumerate(people[:40]):

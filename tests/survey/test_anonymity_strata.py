@@ -9,7 +9,6 @@ response counts the invitations of its stratum that could have written it.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
 
 import pytest
@@ -27,6 +26,7 @@ from tests.conftest import (
     postgres_database,
     require,
 )
+from tests.survey.fielding import open_round_with_list
 from tests.survey.test_anonymity import POOL, submit_directly
 
 
@@ -159,16 +159,10 @@ def test_committed_flushes_give_postgres_xmin_no_pair_smaller_than_the_pool(requ
         migrate.upgrade(engine)
         rows = [f"n{i}@example.se;Norrköping;förtroendevald;" for i in range(POOL + 1)]
         rows += [f"l{i}@example.se;Linköping;medarbetare;" for i in range(3 * POOL)]
-        listing = ("\r\n".join(["E-post;Kommun;Grupp;Enhet", *rows]) + "\r\n").encode("cp1252")
         with app.app_context():
             session = db.session()
-            round_ = admin.create_round(
-                session, title="Omgång", reference_year=2025, opens_on=dt.date.today(),
-                closes_on=dt.date.today(), municipalities=["Linköping", "Norrköping"],
-                groups=["förtroendevald", "medarbetare"])
-            admin.open_round(session, round_)
-            admin.import_recipients(session, round_,
-                                    admin.preview_import(session, round_, listing, "lista.csv"))
+            round_ = open_round_with_list(session, rows, ["Linköping", "Norrköping"],
+                                          ["förtroendevald", "medarbetare"])
             people = {i.email.split("@")[0]: i for i in session.scalars(select(Invitation))}
             order = ["l0", "n0", "l1", "l2", "l3", "n1", "l4", "l5", "l6", "l7"]
             for name in order:

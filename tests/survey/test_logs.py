@@ -7,16 +7,15 @@ hash, pool marker, invitation id or address in what a respondent's visit writes.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 from sqlalchemy import select
 
 from survey import db, migrate, tokens
-from survey.admin import operations as admin
 from survey.models import Invitation
 from survey.respondent import operations
 from tests.conftest import make_test_app
+from tests.survey.fielding import open_round_with_list
 from tests.survey.test_respondent import answer_pages, start
 
 
@@ -24,15 +23,10 @@ def test_a_visit_at_debug_with_sql_echo_logs_no_token_hash_marker_or_address(tmp
     """On an app of its own, so that every connection is opened with the echo on."""
     app = make_test_app(f"sqlite:///{tmp_path / 'paverkan.db'}", tmp_path / "instance")
     migrate.upgrade(db.database(app).engine)
-    listing = "E-post;Kommun;Grupp;Enhet\r\nanna.svensson@kommun.se;Linköping;medarbetare;\r\n"
     with app.app_context():
         session = db.session()
-        round_ = admin.create_round(
-            session, title="Omgång", reference_year=2025, opens_on=dt.date.today(),
-            closes_on=dt.date.today(), municipalities=["Linköping"], groups=["medarbetare"])
-        admin.open_round(session, round_)
-        admin.import_recipients(session, round_, admin.preview_import(
-            session, round_, listing.encode("cp1252"), "lista.csv"))
+        round_ = open_round_with_list(session, ["anna.svensson@kommun.se;Linköping;medarbetare;"],
+                                      ["Linköping"], ["medarbetare"])
         invitation = session.scalars(select(Invitation)).one()
         secrets = {
             "token": (token := tokens.token_for(invitation)),
