@@ -154,27 +154,51 @@ def page_form(
 ) -> PageForm:
     """A form for the questions of ``page`` this respondent is asked, filled from ``answers``;
     ``scope`` (earlier answers and the context variables) decides which options are offered."""
-    fields: dict[str, Field] = {}
+    offered = [question.offered_options(scope) for question in questions]
     data: dict = {}
-    for question in questions:
-        options = question.offered_options(scope)
-        if question.type is QuestionType.GRID:
-            for item in question.items:
-                fields[item.variable] = ChoiceField(question, item.variable, options)
-                data[item.variable] = answers.get(item.variable)
-        elif question.type is QuestionType.MULTIPLE:
-            fields[question.id] = MultipleField(question, options)
-            data[question.id] = [
-                o.code for o in options if answers.get(f"{question.id}_{o.code}") == 1
-            ]
-        elif question.type is QuestionType.NUMBER:
-            fields[question.id] = NumberField(question)
-            data[question.id] = answers.get(question.id)
-        elif question.type is QuestionType.TEXT:
-            fields[question.id] = TextField(question)
-            data[question.id] = answers.get(question.id)
-        else:
-            fields[question.id] = ChoiceField(question, question.id, options)
-            data[question.id] = answers.get(question.id)
-    form_class = type(f"Page_{page.id}", (PageForm,), fields)
-    return form_class(formdata=formdata, data=data)
+    for question, options in zip(questions, offered, strict=True):
+        data.update(_values(question, options, answers))
+    return _form_class(page, questions, offered)(formdata=formdata, data=data)
+
+
+#: Generated form classes by page, questions asked and options offered: WTForms inspects a
+#: new class on its first use, which costs more than the rest of the page's form. An entry
+#: holds its page, so the page's id in the key cannot be reused by another page meanwhile.
+_FORM_CLASSES: dict[tuple, tuple[Page, type[PageForm]]] = {}
+_FORM_CLASSES_KEPT = 512
+
+
+def _form_class(page: Page, questions: list[Question], offered: list) -> type[PageForm]:
+    key = (id(page), tuple(q.id for q in questions),
+           tuple(tuple(option.code for option in options) for options in offered))
+    entry = _FORM_CLASSES.get(key)
+    if entry is None or entry[0] is not page:
+        fields: dict[str, Field] = {}
+        for question, options in zip(questions, offered, strict=True):
+            fields.update(_fields(question, options))
+        if len(_FORM_CLASSES) >= _FORM_CLASSES_KEPT:
+            _FORM_CLASSES.clear()
+        entry = _FORM_CLASSES[key] = (page, type(f"Page_{page.id}", (PageForm,), fields))
+    return entry[1]
+
+
+def _fields(question: Question, options: tuple[Option, ...]) -> dict[str, Field]:
+    if question.type is QuestionType.GRID:
+        return {item.variable: ChoiceField(question, item.variable, options)
+                for item in question.items}
+    if question.type is QuestionType.MULTIPLE:
+        return {question.id: MultipleField(question, options)}
+    if question.type is QuestionType.NUMBER:
+        return {question.id: NumberField(question)}
+    if question.type is QuestionType.TEXT:
+        return {question.id: TextField(question)}
+    return {question.id: ChoiceField(question, question.id, options)}
+
+
+def _values(question: Question, options: tuple[Option, ...], answers: dict) -> dict:
+    if question.type is QuestionType.GRID:
+        return {item.variable: answers.get(item.variable) for item in question.items}
+    if question.type is QuestionType.MULTIPLE:
+        return {question.id: [o.code for o in options
+                              if answers.get(f"{question.id}_{o.code}") == 1]}
+    return {question.id: answers.get(question.id)}

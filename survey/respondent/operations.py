@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from questionnaires.model import Answers, Questionnaire
 from survey import db as database
@@ -170,7 +170,8 @@ def move_pool(db: Session, round_id: int, force: bool = False) -> int:
     commits this together with deleting the invitations, so no moment shows the last few
     flipped.
     """
-    round_ = db.scalar(select(Round).where(Round.id == round_id).with_for_update())
+    round_ = db.scalar(select(Round).where(Round.id == round_id).with_for_update()
+                       .options(defer(Round.definition)))
     pool = list(db.scalars(select(PooledSubmission).where(PooledSubmission.round_id == round_id)))
     strata: dict[tuple, list[tuple[PooledSubmission, dict]]] = {}
     for entry in pool:
