@@ -3,8 +3,12 @@ Flask "hello" app under the same gunicorn in the same run.
 
 Server CPU is read from the workers' /proc/<pid>/stat (user + system time), so the load
 generator's own CPU does not count. Throughput and walk latency come from 4 and 16 concurrent
-walkers; the load generator's CPU is reported beside them, to show whether it or the server
-was the limit. Every acknowledged submit is looked up in the database at the end.
+walkers; beside them the workers' and the load generator's share of a core, so a reader sees
+which was the limit (the load generator parses each page's form once, then only finds the
+CSRF token, and so spends a small fraction of the server's CPU per walk; a walker thread
+waits for its response before the next request). Every acknowledged submit is looked up in
+the database at the end. PostgreSQL's own server processes are not counted (nor the SQLite
+library's work outside the workers: there is none).
 
     .venv/bin/python bench/respondent.py [--seconds 6]
 """
@@ -313,6 +317,7 @@ def main() -> None:
                         help="how long each concurrent phase starts walks (default 6)")
     arguments = parser.parse_args()
     started = time.monotonic()
+    print(f"machine: {os.cpu_count()} cores, load average {_load()} at the start")
     with tempfile.TemporaryDirectory(prefix="perf-bench-") as folder:
         hello_env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
         with gunicorn(hello_env, app="hello:app") as (base, master):
@@ -326,7 +331,13 @@ def main() -> None:
                      arguments.seconds, hello_ms)
         with postgres_database() as url:
             run_database("PostgreSQL", url, Path(folder), arguments.seconds, hello_ms)
-    print(f"\n(run took {time.monotonic() - started:.0f} s)")
+    print(f"\n(run took {time.monotonic() - started:.0f} s; load average {_load()} at the end)")
+
+
+def _load() -> str:
+    """Other programs' load: on a shared machine the workers wait for a core, which lowers
+    throughput and raises latency but not the CPU time per request."""
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":
