@@ -42,7 +42,7 @@ POSTGRES_SERVER = os.environ.get("PAVERKAN_BENCH_POSTGRES",
 SECRET = secrets.token_urlsafe(32)
 TICK = os.sysconf("SC_CLK_TCK")
 HELLO_REQUESTS = 1500
-BLOCK = 200  # requests per measured request kind
+BLOCK = 150  # requests per measured request kind
 SEQUENTIAL_WALKS = 30
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -287,7 +287,7 @@ def postgres_database() -> str:
 
 def run_database(name: str, url: str, folder: Path, seconds: float, hello_ms: float) -> None:
     env = environment(url, SECRET)
-    links = open_round(env, folder / name, invitations=SEQUENTIAL_WALKS + 1000)
+    links = open_round(env, folder / name, invitations=SEQUENTIAL_WALKS + 600)
     with gunicorn(env) as (base, master):
         served = Served(name, int(base.rsplit(":", 1)[1]), worker_pids(master), iter(links))
         figures = measure_requests(served)
