@@ -41,7 +41,7 @@ POSTGRES_SERVER = os.environ.get("PAVERKAN_BENCH_POSTGRES",
                                  "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SECRET = secrets.token_urlsafe(32)
 TICK = os.sysconf("SC_CLK_TCK")
-HELLO_REQUESTS = 1500
+HELLO_REQUESTS = 1000  # per measurement of the baseline
 BLOCK = 150  # requests per measured request kind
 SEQUENTIAL_WALKS = 30
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -166,6 +166,21 @@ class Served:
         return cpu_seconds(self.workers)
 
 
+class Hello:
+    """The baseline, served all through the run and measured next to every figure: on a
+    shared machine the CPU time of a request drifts with other programs' load, and a ratio
+    is only fair between neighbours in time."""
+
+    def __init__(self, port: int, workers: list[int]) -> None:
+        self.port, self.workers = port, workers
+
+    def ms(self, count: int = HELLO_REQUESTS) -> float:
+        before = cpu_seconds(self.workers)
+        for _ in range(count):
+            Browser(self.port).get("/")
+        return (cpu_seconds(self.workers) - before) / count * 1000
+
+
 def per_request(served: Served, requests, count: int) -> float:
     """Server CPU milliseconds per call of ``requests`` (called ``count`` times)."""
     before = served.cpu()
@@ -174,24 +189,31 @@ def per_request(served: Served, requests, count: int) -> float:
     return (served.cpu() - before) / count * 1000
 
 
-def measure_requests(served: Served) -> dict[str, float]:
+def measure_requests(served: Served, hello: Hello) -> dict[str, tuple[float, float]]:
+    """Server CPU ms of each kind of request and of a completed walk, each with the hello
+    request's measured just before it."""
     port = served.port
-    figures: dict[str, float] = {}
+    figures: dict[str, tuple[float, float]] = {}
+
+    def measure(kind: str, requests) -> None:
+        baseline = hello.ms()
+        figures[kind] = (per_request(served, requests, BLOCK), baseline)
+
     token = served.next_token()
-    figures["start page GET /s/<token>"] = per_request(
-        served, lambda: Browser(port).get(f"/s/{token}"), BLOCK)
+    measure("start page GET /s/<token>", lambda: Browser(port).get(f"/s/{token}"))
     visitor = Browser(port)
     csrf_token = csrf(visitor.get(f"/s/{token}"))
     first = visitor.request("GET", visitor.post(f"/s/{token}", {"csrf_token": csrf_token}))[1]
     page = visitor.get(first)
     form = {**answers(first, page, True), "csrf_token": csrf(page), "action": "next"}
-    figures["question page GET"] = per_request(served, lambda: visitor.get(first), BLOCK)
-    figures["question page POST"] = per_request(served, lambda: visitor.post(first, form), BLOCK)
+    measure("question page GET", lambda: visitor.get(first))
+    measure("question page POST", lambda: visitor.post(first, form))
     reviewer = Browser(port)
     walk_to_review(reviewer, served.next_token(), exposed=True)
-    figures["review GET"] = per_request(served, lambda: reviewer.get("/svar/granska"), BLOCK)
+    measure("review GET", lambda: reviewer.get("/svar/granska"))
 
     # Whole walks, half of them by exposed respondents (every follow-up page).
+    baseline = hello.ms()
     walkers = [Browser(port) for _ in range(SEQUENTIAL_WALKS)]
     before = served.cpu()
     reviews = [walk_to_review(b, served.next_token(), exposed=n % 2 == 0)
@@ -206,8 +228,9 @@ def measure_requests(served: Served) -> dict[str, float]:
     for browser in walkers:
         thank(browser)
     thanks = served.cpu() - before
-    figures["submit POST /svar/granska"] = submits / len(walkers) * 1000
-    figures["completed walk"] = (to_review + submits + thanks) / len(walkers) * 1000
+    baseline = (baseline + hello.ms()) / 2
+    figures["submit POST /svar/granska"] = (submits / len(walkers) * 1000, baseline)
+    figures["completed walk"] = ((to_review + submits + thanks) / len(walkers) * 1000, baseline)
     return figures
 
 
@@ -285,16 +308,16 @@ def postgres_database() -> str:
         admin.dispose()
 
 
-def run_database(name: str, url: str, folder: Path, seconds: float, hello_ms: float) -> None:
+def run_database(name: str, url: str, folder: Path, seconds: float, hello: Hello) -> None:
     env = environment(url, SECRET)
     links = open_round(env, folder / name, invitations=SEQUENTIAL_WALKS + 600)
     with gunicorn(env) as (base, master):
         served = Served(name, int(base.rsplit(":", 1)[1]), worker_pids(master), iter(links))
-        figures = measure_requests(served)
+        figures = measure_requests(served, hello)
         loads = [concurrent_walks(served, walkers, seconds) for walkers in (4, 16)]
-    print(f"\n{name}: server CPU per request (ms, and × hello)")
-    for kind, ms in figures.items():
-        print(f"  {kind:<28} {ms:8.2f} ms  {ms / hello_ms:7.1f} × hello")
+    print(f"\n{name}: server CPU per request (ms; × the hello request measured next to it)")
+    for kind, (ms, hello_ms) in figures.items():
+        print(f"  {kind:<28} {ms:8.2f} ms  {ms / hello_ms:7.1f} × hello ({hello_ms:.3f} ms)")
     print(f"{name}: concurrent walkers (client on the same machine)")
     for load in loads:
         p50, p95 = (statistics.quantiles(load.latencies, n=20)[i] for i in (9, 18)) \
@@ -321,16 +344,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="perf-bench-") as folder:
         hello_env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
         with gunicorn(hello_env, app="hello:app") as (base, master):
-            port, workers = int(base.rsplit(":", 1)[1]), worker_pids(master)
-            before = cpu_seconds(workers)
-            for _ in range(HELLO_REQUESTS):
-                Browser(port).get("/")
-            hello_ms = (cpu_seconds(workers) - before) / HELLO_REQUESTS * 1000
-        print(f"hello: {hello_ms:.3f} ms server CPU per request (gunicorn, 2 workers)")
-        run_database("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}", Path(folder),
-                     arguments.seconds, hello_ms)
-        with postgres_database() as url:
-            run_database("PostgreSQL", url, Path(folder), arguments.seconds, hello_ms)
+            hello = Hello(int(base.rsplit(":", 1)[1]), worker_pids(master))
+            print(f"hello: {hello.ms():.3f} ms server CPU per request (gunicorn, 2 workers)")
+            run_database("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
+                         Path(folder), arguments.seconds, hello)
+            with postgres_database() as url:
+                run_database("PostgreSQL", url, Path(folder), arguments.seconds, hello)
     print(f"\n(run took {time.monotonic() - started:.0f} s; load average {_load()} at the end)")
 
 
