@@ -16,7 +16,6 @@ library's work outside the workers: there is none).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import http.client
 import os
 import re
@@ -34,11 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.conftest import postgres_database  # noqa: E402
 from tests.survey.served import environment, gunicorn, open_round, worker_pids  # noqa: E402
 from tests.survey.walk import Controls  # noqa: E402
 
-POSTGRES_SERVER = os.environ.get("PAVERKAN_BENCH_POSTGRES",
-                                 "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 SECRET = secrets.token_urlsafe(32)
 TICK = os.sysconf("SC_CLK_TCK")
 HELLO_REQUESTS = 1000  # per measurement of the baseline
@@ -291,23 +289,6 @@ def stored(database_url: str) -> int:
     return count
 
 
-@contextlib.contextmanager
-def postgres_database() -> str:
-    from sqlalchemy import create_engine, make_url
-
-    server = make_url(POSTGRES_SERVER)
-    name = f"perf_bench_{secrets.token_hex(4)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 def run_database(name: str, url: str, folder: Path, seconds: float, hello: Hello) -> None:
     env = environment(url, SECRET)
     links = open_round(env, folder / name, invitations=SEQUENTIAL_WALKS + 600)
@@ -348,7 +329,7 @@ def main() -> None:
             print(f"hello: {hello.ms():.3f} ms server CPU per request (gunicorn, 2 workers)")
             run_database("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
                          Path(folder), arguments.seconds, hello)
-            with postgres_database() as url:
+            with postgres_database("perf_bench") as url:
                 run_database("PostgreSQL", url, Path(folder), arguments.seconds, hello)
     print(f"\n(run took {time.monotonic() - started:.0f} s; load average {_load()} at the end)")
 

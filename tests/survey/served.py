@@ -6,24 +6,17 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
+from tests.survey.test_gunicorn import BIN, free_port
+
 MUNICIPALITIES = ["Linköping", "Norrköping"]
 GROUPS = ["förtroendevald", "medarbetare"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def environment(database_url: str, secret: str, **settings: str) -> dict[str, str]:
