@@ -114,6 +114,10 @@ def test_a_supplementary_list_and_a_send_before_the_opening_day(live_lists, brow
     click_and_wait(browser, f"main form[action$='/rounds/{round_id}/send/invitation'] button")
     assert says["refused"] in browser.page_source
     assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+    heights = browser.execute_script(
+        "return [...document.querySelectorAll('svg.rate-chart text')]"
+        ".map(t => t.getBoundingClientRect().height)")
+    assert heights and min(heights) >= 13, f"the chart's labels are readable: {heights}"
     problems += axe_violations(browser)
     with live_lists.app.app_context():
         assert db.session().scalar(select(func.count()).select_from(Delivery)) == 0

@@ -69,3 +69,18 @@ def test_every_database_command_on_an_unmigrated_database_says_to_upgrade(tmp_pa
         assert result.returncode == 1, args
         assert "run `paverkan db upgrade`" in result.stderr, args
         assert "Traceback" not in result.stderr
+
+
+def test_the_dashboard_tells_hidden_counts_from_people_without_a_unit(
+    admin_client, db_session, open_round
+):
+    """Two people without a unit beside a unit of six (an earlier list, or a unit emptied by
+    corrections): "hidden" and "(no unit)" are two words, no longer one dash for both."""
+    from tests.conftest import InvitationFactory
+
+    for unit in ["Vård"] * 6 + [None] * 2:
+        InvitationFactory(round=open_round, municipality="Linköping", group="medarbetare",
+                          unit=unit)
+    page = admin_client.get(f"/admin/rounds/{open_round.id}").text
+    assert "(ingen enhet)" in page and ">dolt<" in page
+    assert "<td>–</td>" not in page
