@@ -1,7 +1,8 @@
 """The production stack of the README, over real TLS: nginx from Debian with the shipped
 deploy/nginx-paverkan.conf (only its ports, paths and certificate filled in) in front of
-gunicorn, and Chromium through it — an administrator logs in and opens a round, a respondent
-answers every page and sends. Nothing on the way logs the link or the client's address."""
+gunicorn on SQLite and on PostgreSQL, and Chromium through it — an administrator logs in
+and opens a round, a respondent answers every page and sends. Nothing on the way logs the
+link or the client's address."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from cryptography.hazmat.primitives import serialization
 
 from survey.auth import throttle
 from tests.admin.conftest import recipient_csv, self_signed_certificate
-from tests.conftest import DEFAULT_INSTRUMENT, ROOT, require
+from tests.conftest import DEFAULT_INSTRUMENT, ROOT, postgres_database, require
 from tests.survey.test_browser import answer, click_and_wait, press, start_chrome
 from tests.survey.test_gunicorn import BIN, free_port, paverkan, production_env
 from tests.survey.walk import fill
@@ -117,7 +118,18 @@ def assert_forged_addresses_do_not_escape_the_throttle(base: str, context) -> No
     assert statuses == [401] * throttle.LIMITS["pair"] + [429]
 
 
-def test_admin_and_respondent_over_https_through_nginx(request, tmp_path):
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def stack_database(request, tmp_path):
+    """The production database: a SQLite file, or a PostgreSQL database of this test's own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'paverkan.sqlite3'}"
+        return
+    require(request.config, "postgres")
+    with postgres_database("paverkan_https") as url:
+        yield url
+
+
+def test_admin_and_respondent_over_https_through_nginx(request, tmp_path, stack_database):
     require(request.config, "browser")
     if not (Path(NGINX).exists() and Path(HEADERS_MORE).exists()):
         missing = "nginx or its headers-more module is missing (scripts/install-test-tools.sh)"
@@ -131,7 +143,7 @@ def test_admin_and_respondent_over_https_through_nginx(request, tmp_path):
         (tmp_path / kind).mkdir()
     nginx_conf = render_site(tmp_path, https=https, http=http, app=app_port, cert=cert, key=key)
     outbox = tmp_path / "outbox"
-    env = production_env(tmp_path, base, PROXY_COUNT="1")
+    env = production_env(tmp_path, base, PROXY_COUNT="1", DATABASE_URL=stack_database)
     today = dt.date.today()
     recipients = tmp_path / "lista.csv"
     recipients.write_bytes(recipient_csv(6))
