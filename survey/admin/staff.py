@@ -67,13 +67,18 @@ def staff():
                            role_labels=ROLE_LABELS)
 
 
+def _member(user_id: int) -> User:
+    user = db.session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
 @bp.route("/konton/<int:user_id>", methods=["GET", "POST"])
 @role_required("admin")
 def staff_member(user_id: int):
     session = db.session()
-    user = session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = _member(user_id)
     role_form = RoleForm(obj=user, prefix="role")
     password_form = ResetPasswordForm(prefix="password")
     error = None
@@ -100,9 +105,7 @@ def staff_member(user_id: int):
 @role_required("admin")
 def staff_active(user_id: int):
     session = db.session()
-    user = session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = _member(user_id)
     form = StaffForm()
     if form.validate_on_submit():
         if user.active and accounts.is_last_admin(session, user):

@@ -6,7 +6,6 @@ Invitations pressed before the opening day are refused with the way out. axe on 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from types import SimpleNamespace
 
 import pytest
@@ -19,9 +18,9 @@ from survey.admin import operations
 from survey.admin.models import Delivery
 from survey.auth import operations as accounts
 from survey.models import Invitation
-from survey.serve import quiet_server
 from tests.admin.conftest import PASSWORD_OF
 from tests.admin.test_browser import log_in
+from tests.admin.test_browser_round_identity import served
 from tests.conftest import make_test_app
 from tests.survey.test_browser import (  # noqa: F401  (fixture)
     axe_violations,
@@ -62,15 +61,8 @@ def live_lists(tmp_path_factory):
             )
             operations.open_round(session, round_)
             rounds.append(round_.id)
-    server = quiet_server(app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield SimpleNamespace(base=f"http://127.0.0.1:{server.server_port}", app=app,
-                          rounds=rounds, folder=instance)
-    server.shutdown()
-    server.server_close()
-    thread.join()
-    db.database(app).engine.dispose()
+    with served(app) as base:
+        yield SimpleNamespace(base=base, app=app, rounds=rounds, folder=instance)
 
 
 def upload(driver, base: str, round_id: int, path, lang: str) -> None:

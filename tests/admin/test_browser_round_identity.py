@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
@@ -61,16 +62,24 @@ def live_rounds(tmp_path_factory):
             operations.import_recipients(
                 session, round_, operations.preview_import(session, round_, data, "lista.csv"))
             rounds.append(round_.id)
+    with served(app) as base:
+        yield SimpleNamespace(base=base, app=app, rounds=rounds, recorder=recorder)
+    controller.stop()
+
+
+@contextmanager
+def served(app):
+    """The app on a server thread at 127.0.0.1 (its address yielded), stopped afterwards."""
     server = quiet_server(app)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield SimpleNamespace(base=f"http://127.0.0.1:{server.server_port}", app=app,
-                          rounds=rounds, recorder=recorder)
-    server.shutdown()
-    server.server_close()
-    thread.join()
-    controller.stop()
-    db.database(app).engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+        db.database(app).engine.dispose()
 
 
 def submit_and_wait(driver, path_end: str) -> None:
