@@ -32,3 +32,4 @@ bench: $(STAMP)
 	$(PY) bench/import.py
 	$(PY) bench/export.py
 	$(PY) bench/respondent.py
+	$(PY) bench/results.py

@@ -159,7 +159,13 @@ def compute(data: round_data.RoundData, open_round: bool) -> RoundFigures:
         return RoundFigures(None, withheld, extracted, "no_responses")
     if data.invited["municipality"].nunique() < 2:
         return RoundFigures(None, withheld, extracted, "one_municipality")
-    figures = report.build(data.survey_data(), min_cell=data.min_cell)
+    try:
+        figures = report.build(data.survey_data(), min_cell=data.min_cell)
+    except RuntimeError:
+        # The disclosure plan found no safe way to publish (an analysis bug): nothing is
+        # shown rather than something unprotected, and a person is told.
+        current_app.logger.exception("round %s: the disclosure plan failed", data.round_id)
+        return RoundFigures(None, withheld, extracted, "disclosure_failed")
     return RoundFigures(figures, withheld, extracted)
 
 
