@@ -64,6 +64,12 @@ class IdentityForm(StaffForm):
         return {name: self[name].data for name in IDENTITY}
 
 
+def _closes_after_opening(form, field) -> None:
+    """With the other fields' messages, not after them: all of a form's mistakes at once."""
+    if field.data and form.opens_on.data and field.data < form.opens_on.data:
+        raise ValidationError(_l("The closing date is before the opening date."))
+
+
 class RoundForm(IdentityForm):
     title = StringField(_l("Title"), validators=[DataRequired(),
                                                 Length(max=max_length(Round.title))])
@@ -73,7 +79,8 @@ class RoundForm(IdentityForm):
         default=lambda: dt.date.today().year - 1,
     )
     opens_on = DateField(_l("Opens (YYYY-MM-DD)"), validators=[InputRequired()])
-    closes_on = DateField(_l("Closes (YYYY-MM-DD)"), validators=[InputRequired()])
+    closes_on = DateField(_l("Closes (YYYY-MM-DD)"),
+                          validators=[InputRequired(), _closes_after_opening])
     municipalities = TextAreaField(_l("Municipalities, one per line"),
                                    validators=[DataRequired(), Length(max=20000)],
                                    default="Linköping\nNorrköping")
@@ -86,7 +93,8 @@ class RoundForm(IdentityForm):
 
 class DatesForm(StaffForm):
     opens_on = DateField(_l("Opens (YYYY-MM-DD)"), validators=[InputRequired()])
-    closes_on = DateField(_l("Closes (YYYY-MM-DD)"), validators=[InputRequired()])
+    closes_on = DateField(_l("Closes (YYYY-MM-DD)"),
+                          validators=[InputRequired(), _closes_after_opening])
 
 
 class UploadForm(StaffForm):

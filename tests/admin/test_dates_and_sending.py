@@ -84,3 +84,15 @@ def test_the_dashboard_tells_hidden_counts_from_people_without_a_unit(
     page = admin_client.get(f"/admin/rounds/{open_round.id}").text
     assert "(ingen enhet)" in page and ">dolt<" in page
     assert "<td>–</td>" not in page
+
+
+def test_a_new_round_form_shows_all_its_mistakes_at_once(admin_client, db_session):
+    response = admin_client.submit("/admin/rounds/new", {
+        "title": "", "reference_year": "1900",
+        "opens_on": (TODAY + dt.timedelta(days=9)).isoformat(), "closes_on": TODAY.isoformat(),
+        "municipalities": "Linköping", "groups": "medarbetare", "min_cell_size": "5",
+        "contact_email": "inte en adress"})
+    assert response.status_code == 200
+    summary = response.text.split('class="error-summary"')[1].split("</div>")[0]
+    for field in ("title", "reference_year", "closes_on", "contact_email"):
+        assert f'href="#{field}"' in summary, field
