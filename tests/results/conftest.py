@@ -43,6 +43,16 @@ def add_responses(session, round_, strata: Strata, seed: int = 7,
     session.flush()
 
 
+def statistics_of(session, round_) -> dict:
+    """What the pages must show: analysis.report.build on the round's responses, computed
+    here without the results package (its cache, gate lookups and formatting)."""
+    from analysis import report
+    from survey import round_data
+
+    return report.build(round_data.read(session, round_).survey_data(),
+                        min_cell=round_.min_cell_size)
+
+
 @pytest.fixture
 def closed_round(db_session):
     """A closed round of the default questionnaire with about 500 responses."""

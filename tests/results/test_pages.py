@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from analysis import report
-from survey import round_data
 from tests.admin.conftest import PASSWORD_OF
+from tests.results.conftest import statistics_of
 from tests.results.tables import percents, tables
 
 
@@ -46,8 +45,7 @@ def test_the_overview_shows_the_statistics_own_figures(client, login, closed_rou
                                                       db_session):
     login(client, "chief")
     page = client.get(f"/resultat/?round={closed_round.id}&lang=en").text
-    figures = report.build(round_data.read(db_session, closed_round).survey_data(),
-                           min_cell=closed_round.min_cell_size)
+    figures = statistics_of(db_session, closed_round)
     shown = tables(page)
     for item in ("exposed_any", "exposed_threat", "d2_ja"):
         rows = shown[f"figures {item}"][1:]
@@ -75,8 +73,7 @@ def test_the_comparison_states_the_statistics_own_difference(client, login, clos
                                                             db_session):
     login(client, "chief")
     page = client.get(f"/resultat/jamforelse?round={closed_round.id}&lang=en").text
-    figures = report.build(round_data.read(db_session, closed_round).survey_data(),
-                           min_cell=closed_round.min_cell_size)
+    figures = statistics_of(db_session, closed_round)
     difference = figures["items"]["exposed_any"]["comparisons"][0]["difference"]
     rows = tables(page)["figures comparison exposed_any"]
     assert percents(rows[0][1])[:3] == [

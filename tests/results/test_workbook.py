@@ -8,15 +8,8 @@ import subprocess
 import openpyxl
 import pytest
 
-from analysis import report
-from survey import round_data
 from tests.conftest import RoundFactory
-from tests.results.conftest import TWO_MUNICIPALITIES, add_responses
-
-
-def _published(db_session, round_):
-    return report.build(round_data.read(db_session, round_).survey_data(),
-                        min_cell=round_.min_cell_size)
+from tests.results.conftest import TWO_MUNICIPALITIES, add_responses, statistics_of
 
 
 def same(values):
@@ -34,7 +27,7 @@ def test_the_workbook_from_the_command_line_holds_every_published_figure(
     result = runner.invoke(args=["export", "report", "--round", str(closed_round.id),
                                  "--out", str(target)])
     assert result.exit_code == 0, result.output
-    figures = _published(db_session, closed_round)
+    figures = statistics_of(db_session, closed_round)
     book = openpyxl.load_workbook(target)
     assert book.sheetnames[:2] == ["Sammanfattning", "Svarsfrekvens"]
     assert {"Jämförelser", "Metod", "Hot under 2025"} <= set(book.sheetnames)
