@@ -38,8 +38,8 @@ def close_round(db: Session, round_: Round) -> None:
     The pools of every stratum empty here, however small: a diff of backups around the close
     would pair those few responses with the few invitations they flip. So the invitations
     go, in the same transaction: they become counts per stratum, unit and state
-    (`StratumCount`). Per-person mail history goes too: reminders reached only those who
-    had not answered, so a delivery row says who answered before which reminder. Deliveries
+    (`StratumCount`). Per-person mail history goes too: reminders skipped those whose answers
+    were flushed, so a delivery row says whose batch came before which reminder. Deliveries
     become counts per mailing and stratum (`MailTotal`). Every response of the round is
     written again (:func:`_rewrite_in_id_order`), and every respondent's session ends."""
     if round_.state == "closed":
