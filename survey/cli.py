@@ -22,6 +22,7 @@ COMMANDS = {
     "recipients": "survey.commands.recipients:recipients",
     "mail": "survey.commands.mail:mail",
     "export": "survey.commands.export:export",
+    "jobs": "survey.commands.jobs:jobs",
 }
 #: Commands that read or write the database: they need its schema to be current.
 DATABASE_COMMANDS = {"user", "round", "recipients", "mail", "export"}

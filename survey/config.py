@@ -51,10 +51,15 @@ class Config:
         self.PROXY_COUNT = numeric_setting(environ, "PAVERKAN_PROXY_COUNT", 0, minimum=0,
                                            maximum=5)
         self.POOL_SIZE = numeric_setting(environ, "PAVERKAN_POOL_SIZE", 8, minimum=1)
-        #: PostgreSQL: how long closing a round waits for older transactions to end before it
-        #: rewrites the erased tables (VACUUM FULL cannot drop rows they might still see).
+        #: How long closing a round waits for older transactions to end before it rewrites
+        #: the erased tables (PostgreSQL's VACUUM FULL cannot drop rows they might still
+        #: see) or empties the write-ahead log (SQLite: readers of older snapshots).
         self.SCRUB_WAIT_SECONDS = numeric_setting(environ, "PAVERKAN_SCRUB_WAIT_SECONDS", 60.0,
                                                   minimum=0, kind=float)
+        #: How long a background job's claim holds; its worker renews it five times as often.
+        #: A job unrenewed this long has lost its worker, and the next look takes it over.
+        self.JOB_LEASE_SECONDS = numeric_setting(environ, "PAVERKAN_JOB_LEASE_SECONDS", 30.0,
+                                                 minimum=1, kind=float)
         #: Where respondents reach the app: links in mails are built on it (also from the CLI).
         self.BASE_URL = environ.get("PAVERKAN_BASE_URL", "http://127.0.0.1:5000")
         self.MAIL_FROM = environ.get("PAVERKAN_MAIL_FROM", "enkat@localhost")

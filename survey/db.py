@@ -24,6 +24,12 @@ class Database:
         self.engine = make_engine(url)
         self.sessionmaker: sessionmaker[Session] = sessionmaker(self.engine)
 
+    @property
+    def single_connection(self) -> bool:
+        """Every session shares one connection (the tests' outer transaction), so no other
+        thread may open one: background work then runs in the caller's thread."""
+        return isinstance(self.sessionmaker.kw.get("bind"), Connection)
+
 
 def make_engine(url: str) -> Engine:
     """An engine that never logs its statements' parameters (token hashes, markers: see

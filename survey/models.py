@@ -21,8 +21,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from survey.db import Base
 
@@ -88,6 +89,21 @@ class Round(Base):
 
     def is_open_on(self, day: dt.date) -> bool:
         return self.state == "open" and self.opens_on <= day <= self.closes_on
+
+
+def lock_round(db: Session, round_id: int, *, shared: bool) -> None:
+    """Hold the round's row until the transaction ends, and forget what was read before.
+
+    A close holds it exclusively; writes that must not cross a close (a submit, an import)
+    hold it shared, so each either commits before the close reads the round or, having
+    waited, sees the round closed. On PostgreSQL this is ``FOR NO KEY UPDATE`` / ``FOR
+    SHARE``: rows that merely refer to the round (a respondent's session, a job) are
+    inserted without waiting, since a close deleting such rows while their writer waits
+    for the round would deadlock. SQLite runs one writing transaction at a time anyway.
+    """
+    lock = {"read": True} if shared else {"key_share": True}
+    db.execute(select(Round.id).where(Round.id == round_id).with_for_update(**lock))
+    db.expire_all()
 
 
 class Invitation(Base):

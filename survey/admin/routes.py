@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from questionnaires import DefinitionError
-from survey import db
+from survey import db, jobs
 from survey.admin import bp, mailtext, operations
 from survey.admin.forms import (
     ActionForm,
@@ -22,15 +20,13 @@ from survey.admin.forms import (
     UploadForm,
     lines,
 )
+from survey.admin.job_pages import start_job
+from survey.admin.jobs import TASK_NAMES
 from survey.admin.models import DELIVERY_STATES, MAIL_KINDS, Mailing
 from survey.auth.decorators import role_required
 from survey.instrument import minutes
-from survey.mail import TransportError
 from survey.models import Round
 from survey.recipients import COLUMN_LABELS, PROBLEM_MESSAGES, RecipientFileError
-
-#: A page sends for at most this long, then offers to continue (the send is resumable).
-SEND_BUDGET_SECONDS = 20
 
 admin_only = role_required("admin")
 
@@ -47,6 +43,7 @@ def _labels():
         "state_label": lambda state: STATE_LABELS[state],
         "delivery_label": lambda state: DELIVERY_LABELS[state],
         "delivery_states": DELIVERY_STATES,
+        "task_name": lambda kind: TASK_NAMES[kind],
     }
 
 
@@ -128,6 +125,7 @@ def round(round_id: int):
         mailings=operations.mailing_overview(session, round_),
         next_reminder=operations.next_reminder(session, round_),
         action=ActionForm(),
+        job=jobs.active(session, round_.id),
     )
 
 
@@ -196,11 +194,7 @@ def recipients(round_id: int):
             error = problem.message
         else:
             if report.ok:
-                upload = secrets.token_hex(16)
-                folder = operations.upload_folder(round_)
-                folder.mkdir(parents=True, exist_ok=True)
-                (folder / upload).write_bytes(data)
-                (folder / f"{upload}.name").write_text(form.file.data.filename or "")
+                upload = operations.store_upload(round_, data, form.file.data.filename or "")
     confirm = ConfirmImportForm(upload=upload, sheet=report.sheet if report else None)
     return render_template("admin/recipients.html", round=round_, form=form, report=report,
                            error=error, confirm=confirm, messages=PROBLEM_MESSAGES,
@@ -219,19 +213,7 @@ def confirm_import(round_id: int):
     if not path.is_file():
         flash(_("The upload could not be found. Upload the file again."))
         return redirect(url_for("admin.recipients", round_id=round_id))
-    name = path.with_name(f"{path.name}.name").read_text()
-    try:
-        report = operations.preview_import(db.session(), round_, path.read_bytes(), name,
-                                           form.sheet.data or None)
-        count = operations.import_recipients(db.session(), round_, report)
-    except (RecipientFileError, operations.OperationError) as problem:
-        flash(str(problem.message))
-        return redirect(url_for("admin.recipients", round_id=round_id))
-    finally:
-        path.unlink(missing_ok=True)
-        path.with_name(f"{path.name}.name").unlink(missing_ok=True)
-    flash(_("%(count)s recipients were added.", count=count))
-    return redirect(url_for("admin.round", round_id=round_id))
+    return start_job("import", round_, upload=form.upload.data, sheet=form.sheet.data or None)
 
 
 @bp.route("/rounds/<int:round_id>/mail/<kind>", methods=["GET", "POST"])
@@ -273,41 +255,28 @@ def mail_texts(round_id: int, kind: str):
                            placeholders=mailtext.PLACEHOLDERS)
 
 
-@bp.post("/rounds/<int:round_id>/send/<kind>")
+@bp.route("/rounds/<int:round_id>/send/<kind>", methods=["GET", "POST"])
 @admin_only
 def send(round_id: int, kind: str):
+    """The confirmation states how many mails go out; confirming starts the send-out as a
+    job (it may take hours with a real mail server) and shows its page."""
     round_ = _round(round_id)
     if kind not in MAIL_KINDS:
         abort(404)
-    if not ActionForm().validate_on_submit():
+    if round_.state != "open":
+        flash(_("Mail can only be sent while the round is open."))
         return redirect(url_for("admin.round", round_id=round_id))
-    number = request.form.get("number", type=int) if kind == "reminder" else None
+    number = request.values.get("number", type=int) if kind == "reminder" else None
+    form = ActionForm()
+    if not form.validate_on_submit():
+        return render_template("admin/send.html", round=round_, kind=kind, number=number,
+                               form=form, count=operations.mail_count(db.session(), round_, kind))
     try:
         mailing = operations.start_mailing(db.session(), round_, kind, number)
     except operations.OperationError as problem:
         flash(str(problem.message))
-    else:
-        _send_and_report(mailing)
-    return redirect(url_for("admin.round", round_id=round_id))
-
-
-def _send_and_report(mailing, resend_uncertain: bool = False) -> None:
-    try:
-        result = operations.send_mailing(db.session(), mailing, budget=SEND_BUDGET_SECONDS,
-                                         resend_uncertain=resend_uncertain)
-    except operations.OperationError as problem:
-        flash(str(problem.message))
-    except TransportError as problem:
-        current_app.logger.warning("Mail transport failed: %s", problem)
-        flash(_("The mail server could not be reached or refused the login. Nothing was "
-                "marked as sent; try again later."))
-    else:
-        flash(_("Sent: %(sent)s. Failed, to retry: %(failed)s. Bounced: %(bounced)s. "
-                "Uncertain: %(uncertain)s.", sent=result.sent, failed=result.failed,
-                bounced=result.bounced, uncertain=result.uncertain))
-        if result.remaining:
-            flash(_("%(n)s mails are left. Press the button again to continue.",
-                    n=result.remaining))
+        return redirect(url_for("admin.round", round_id=round_id))
+    return start_job("send", round_, mailing=mailing.id)
 
 
 @bp.post("/rounds/<int:round_id>/mailings/<int:mailing_id>/resend")
@@ -318,27 +287,24 @@ def resend_uncertain(round_id: int, mailing_id: int):
     mailing = db.session().get(Mailing, mailing_id)
     if mailing is None or mailing.round_id != round_.id:
         abort(404)
-    if ActionForm().validate_on_submit():
-        _send_and_report(mailing, resend_uncertain=True)
-    return redirect(url_for("admin.round", round_id=round_id))
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("admin.round", round_id=round_id))
+    return start_job("send", round_, mailing=mailing.id, resend_uncertain=True)
 
 
 @bp.route("/rounds/<int:round_id>/close", methods=["GET", "POST"])
 @admin_only
 def close(round_id: int):
+    """Confirming starts the close as a job. A closed round whose close did not finish (its
+    worker was killed after the commit) offers to run the erasure to its end."""
     round_ = _round(round_id)
     form = CloseForm()
-    error = None
-    if round_.state == "closed":
+    last = jobs.latest(db.session(), round_.id, "close")
+    unfinished = round_.state == "closed" and last is not None and last.state != "done"
+    if round_.state == "closed" and not unfinished:
         flash(_("The round is already closed."))
         return redirect(url_for("admin.round", round_id=round_id))
     if form.validate_on_submit():
-        try:
-            operations.close_round(db.session(), round_)
-        except operations.OperationError as problem:
-            error = problem.message
-        else:
-            flash(_("The round is closed and the addresses are erased."))
-            return redirect(url_for("admin.round", round_id=round_id))
-    return render_template("admin/close.html", round=round_, form=form, error=error,
+        return start_job("close", round_)
+    return render_template("admin/close.html", round=round_, form=form, unfinished=unfinished,
                            summary=operations.erasure_summary(db.session(), round_))

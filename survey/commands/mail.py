@@ -7,8 +7,8 @@ from flask.cli import AppGroup
 
 from survey import db
 from survey.admin import operations
+from survey.commands.jobs import run_job
 from survey.commands.round import fail, find_round
-from survey.mail import TransportError
 
 
 @click.group(cls=AppGroup, help="Send invitations and reminders (rerun to resume).")
@@ -18,26 +18,15 @@ def mail() -> None:
 
 def _send(reference: str, kind: str, resend_uncertain: bool, number: int | None = None) -> None:
     round_ = find_round(reference)
-    session = db.session()
     try:
-        mailing = operations.start_mailing(session, round_, kind, number)
-        result = operations.send_mailing(session, mailing, resend_uncertain=resend_uncertain)
+        mailing = operations.start_mailing(db.session(), round_, kind, number)
     except operations.OperationError as problem:
         fail(problem)
-    except TransportError as problem:
-        raise click.ClickException(
-            f"{problem}. Nothing was marked as sent; run again later."
-        ) from None
-    click.echo(f"Sent {result.sent}, failed {result.failed} (retried on the next run), "
-               f"bounced {result.bounced}, uncertain {result.uncertain}.")
-    counts = ", ".join(f"{k} {v}" for k, v in sorted(result.counts.items()))
+    run_job("send", round_, mailing=mailing.id, resend_uncertain=resend_uncertain)
+    counts = ", ".join(f"{k} {v}" for k, v in
+                       sorted(operations.delivery_counts(db.session(), mailing).items()))
     click.echo(f"{kind} {mailing.number} in total: {counts}")
-    if result.stopped:
-        raise click.ClickException(
-            f"Stopped early ({result.stopped}); {result.remaining} not attempted. "
-            "Run the same command again to continue: nothing is sent twice."
-        )
-    if result.counts.get("uncertain"):
+    if "uncertain" in counts:
         click.echo("Uncertain mails may have arrived; they are only resent with "
                    "--resend-uncertain.")
 

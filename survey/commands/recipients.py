@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from survey import db
 from survey.admin import operations
+from survey.commands.jobs import run_job
 from survey.commands.round import english, fail, find_round
 from survey.recipients import RecipientFileError
 
@@ -53,8 +54,6 @@ def import_(file: Path, reference: str, sheet: str | None, yes: bool) -> None:
         raise click.ClickException("The file has no recipients.")
     if not yes:
         click.confirm(f"Import {len(report.recipients)} recipients?", abort=True)
-    try:
-        count = operations.import_recipients(db.session(), round_, report)
-    except operations.OperationError as problem:
-        fail(problem)
-    click.echo(f"Imported {count} recipients into round {round_.id}.")
+    job = run_job("import", round_, sheet=sheet,
+                  upload=operations.store_upload(round_, file.read_bytes(), file.name))
+    click.echo(f"Imported {job.done} recipients into round {round_.id}.")

@@ -113,11 +113,9 @@ def close(reference: str, yes: bool) -> None:
     )
     if not yes:
         click.confirm("Close and erase?", abort=True)
-    try:
-        operations.close_round(db.session(), round_)
-    except operations.OperationError as problem:
-        fail(problem)
-    click.echo(f"Round {round_.id} is closed.")
+    from survey.commands.jobs import run_job  # it uses this module's `fail`
+
+    run_job("close", round_)
 
 
 @round.command(help="Turn the pooled answers of every stratum that holds a whole batch into "

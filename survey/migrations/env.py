@@ -7,6 +7,7 @@ puts the connection into ``config.attributes``; there is no second way to find t
 from alembic import context
 
 import survey.admin.models  # noqa: F401  (the administration's tables)
+import survey.jobs.models  # noqa: F401  (background jobs)
 import survey.models  # noqa: F401  (registers the tables on the metadata)
 import survey.results.models  # noqa: F401  (the export log)
 from survey.db import Base

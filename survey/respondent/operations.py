@@ -28,7 +28,7 @@ from survey import db as database
 from survey import tokens
 from survey.crypto import CannotOpen, seal_padded, unseal_padded
 from survey.instrument import context, encode, prune, questionnaire_of, sealed_size
-from survey.models import Draft, Invitation, PooledSubmission, Response, Round
+from survey.models import Draft, Invitation, PooledSubmission, Response, Round, lock_round
 
 
 class LinkState(enum.Enum):
@@ -110,15 +110,26 @@ def save_draft(db: Session, token: str, round_id: int, answers: Answers, page: s
 
 
 def submit(db: Session, token: str, today: dt.date | None = None) -> bool:
-    """Put the draft's answers into the pool once; False when this link already submitted.
+    """Put the draft's answers into the pool once; False when this link already submitted
+    or can no longer submit (the round closed before this submit arrived).
 
     The invitation row is only read. The marker's unique constraint makes a second submit
-    (two tabs, a double click, a replayed request) fail without a second response.
+    (two tabs, a double click, a replayed request) fail without a second response; on
+    PostgreSQL the second of two simultaneous submits meets it at the insert.
+
+    The round's row is held shared from the check that the round is open to the commit,
+    and a close holds it exclusively (`close_round`): a submit that the close has not
+    waited for sees the round closed, so no submission lands in a pool the close has read.
     """
     today = today or dt.date.today()
     database.write_lock(db)
     link = look_up(db, token, today)
     if link.state is not LinkState.READY:
+        return False
+    lock_round(db, link.invitation.round_id, shared=True)
+    link = look_up(db, token, today)
+    if link.state is not LinkState.READY:
+        db.rollback()
         return False
     invitation = link.invitation
     round_ = invitation.round
@@ -136,8 +147,9 @@ def submit(db: Session, token: str, today: dt.date | None = None) -> bool:
             fingerprint=round_.fingerprint,
         )
     )
-    db.execute(delete(Draft).where(Draft.id == tokens.draft_id(token)))
     try:
+        db.flush()
+        db.execute(delete(Draft).where(Draft.id == tokens.draft_id(token)))
         db.commit()
     except IntegrityError:
         db.rollback()
@@ -170,8 +182,9 @@ def move_pool(db: Session, round_id: int, force: bool = False) -> int:
     commits this together with deleting the invitations, so no moment shows the last few
     flipped.
     """
-    round_ = db.scalar(select(Round).where(Round.id == round_id).with_for_update()
-                       .options(defer(Round.definition)))
+    # NO KEY UPDATE: rows referring to the round are not held up (see `lock_round`).
+    round_ = db.scalar(select(Round).where(Round.id == round_id)
+                       .with_for_update(key_share=True).options(defer(Round.definition)))
     pool = list(db.scalars(select(PooledSubmission).where(PooledSubmission.round_id == round_id)))
     strata: dict[tuple, list[tuple[PooledSubmission, dict]]] = {}
     for entry in pool:

@@ -64,15 +64,20 @@ def _render(template: str, status: int = 200, **context):
     return render_template(template, t=lambda text: text.render(lang, year), **context), status
 
 
-def _link_page(link: operations.Link):
-    """The page for a link that cannot start (unknown, closed, not yet open, submitted)."""
+def _link_page(link: operations.Link, held: bool = False, submitting: bool = False):
+    """The page for a link that cannot start (unknown, closed, not yet open, submitted).
+
+    A link `held` in the respondent's session worked when they began: if it is unknown now,
+    the round closed and erased it. `submitting`: their answers arrived after the close."""
+    if link.state is LinkState.UNKNOWN and held:
+        return _render("respondent/closed.html", 403, submitting=submitting)
     if link.state is LinkState.UNKNOWN:
         return _render("respondent/unknown_link.html", 404, contacts=open_rounds_with_contact())
     if link.state is LinkState.SUBMITTED:
         return _render("respondent/already_submitted.html", round=link.round)
     if link.state is LinkState.NOT_YET_OPEN:
         return _render("respondent/not_open.html", 403, round=link.round)
-    return _render("respondent/closed.html", 403, round=link.round)
+    return _render("respondent/closed.html", 403, round=link.round, submitting=submitting)
 
 
 def respondent_required(view):
@@ -96,7 +101,7 @@ def respondent_required(view):
         if link.state is LinkState.SUBMITTED and _is_submit():
             return _thanked(link.round)
         if link.state is not LinkState.READY:
-            return _link_page(link)
+            return _link_page(link, held=True, submitting=request.method == "POST")
         draft = operations.load_draft(database, token)
         respondent = Respondent(
             token, link.invitation, questionnaire_of(link.round), draft.answers, draft.page
@@ -247,12 +252,13 @@ def review(respondent: Respondent):
     if request.method == "POST" and form.validate_on_submit():
         if request.form.get("action") == "back":
             return redirect(url_for("respondent.page", page_id=respondent.visible_pages()[-1].id))
+        round_ = respondent.invitation.round  # a close right after the submit erases the invitation
         if operations.submit(db.session(), respondent.token):
-            return _thanked(respondent.invitation.round)
+            return _thanked(round_)
         link = operations.look_up(db.session(), respondent.token)
         if link.state is LinkState.SUBMITTED:
             return _thanked(link.round)
-        return _link_page(link)
+        return _link_page(link, held=True, submitting=True)
     scope = respondent.scope
     round_ = respondent.invitation.round
     lang = current_language()

@@ -101,7 +101,7 @@ def test_user_add_on_the_command_line_stores_an_argon2_hash(runner, db_session):
 
 def _url(app, rule, round_id: int) -> str:
     samples = {"round_id": round_id, "kind": "invitation", "token": "x" * 43, "mailing_id": 1,
-               "user_id": 1, "page_id": "p1", "filename": "paverkan.css"}
+               "user_id": 1, "job_id": 1, "page_id": "p1", "filename": "paverkan.css"}
     with app.test_request_context():
         return url_for(rule.endpoint, **{name: samples[name] for name in rule.arguments})
 

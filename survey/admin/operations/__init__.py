@@ -11,6 +11,8 @@ Callers import this package; the names below are its whole interface.
 from survey.admin.operations.closing import close_round, erasure_summary
 from survey.admin.operations.common import OperationError, upload_folder
 from survey.admin.operations.mailing import (
+    delivery_counts,
+    mail_count,
     mail_texts,
     mailing_overview,
     next_reminder,
@@ -24,6 +26,7 @@ from survey.admin.operations.recipients import (
     decline,
     import_recipients,
     preview_import,
+    store_upload,
 )
 from survey.admin.operations.rounds import create_round, open_round, reschedule, set_identity
 
@@ -33,8 +36,10 @@ __all__ = [
     "close_round",
     "create_round",
     "decline",
+    "delivery_counts",
     "erasure_summary",
     "import_recipients",
+    "mail_count",
     "mail_texts",
     "mailing_overview",
     "next_reminder",
@@ -46,5 +51,6 @@ __all__ = [
     "send_mailing",
     "set_identity",
     "start_mailing",
+    "store_upload",
     "upload_folder",
 ]

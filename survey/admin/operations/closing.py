@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import time
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Engine, case, delete, func, insert, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from survey.admin.models import Delivery, Mailing, MailTotal, StratumCount
 from survey.admin.operations.common import (
     OperationError,
+    Progress,
     outbox_files,
     outbox_folders,
+    unreported,
     upload_folder,
 )
-from survey.models import Draft, Invitation, Response, Round, ServerSession
+from survey.models import Draft, Invitation, Response, Round, ServerSession, lock_round
 from survey.respondent import operations as respondent
 
 
@@ -30,7 +34,7 @@ def erasure_summary(db: Session, round_: Round) -> dict[str, int]:
     return {"addresses": addresses, "drafts": drafts, "outbox_files": len(outbox_files(round_))}
 
 
-def close_round(db: Session, round_: Round) -> None:
+def close_round(db: Session, round_: Round, progress: Progress | None = None) -> bool:
     """open (or draft) -> closed, irreversibly. Pending submissions become responses; then
     e-mail addresses, token hashes, drafts, the link salt (so links cannot be re-derived) and
     the round's outbox files are erased. Counts per stratum stay for rates and weights.
@@ -41,9 +45,68 @@ def close_round(db: Session, round_: Round) -> None:
     (`StratumCount`). Per-person mail history goes too: reminders skipped those whose answers
     were flushed, so a delivery row says whose batch came before which reminder. Deliveries
     become counts per mailing and stratum (`MailTotal`). Every response of the round is
-    written again (:func:`_rewrite_in_id_order`), and every respondent's session ends."""
+    written again (:func:`_rewrite_in_id_order`), and every respondent's session ends.
+
+    Submits arriving meanwhile: the transaction holds the round's row lock from its first
+    statement to its commit, and a submit holds it shared (`respondent.submit`), so a submit
+    either commits before the close reads the pool or finds the round closed; none is left
+    in a pool whose key is erased.
+
+    Runs again to the end: a close stopped after its commit (a killed worker) leaves a closed
+    round whose files may still hold the erased values, so on a closed round only the scrub
+    runs. Returns False then.
+    """
+    progress = progress or unreported
+    progress(0, 3)
+    closing = _close_in_one_transaction(db, round_)
+    progress(1)
+    _scrub_files(db)
+    progress(2)
+    for folder in [*outbox_folders(round_), upload_folder(round_)]:
+        shutil.rmtree(folder, ignore_errors=True)
+    progress(3)
+    return closing
+
+
+#: PostgreSQL's codes for a transaction it aborted to resolve a conflict: run it again.
+RETRYABLE = {"40P01", "40001"}  # deadlock detected, serialization failure
+
+
+def _close_in_one_transaction(db: Session, round_: Round, attempts: int = 5) -> bool:
+    """The close's transaction, run again when PostgreSQL aborts it in a deadlock (a
+    respondent's request holding their session row while it waits for the round)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            closing = _lock_unclosed(db, round_)
+            if closing:
+                _erase(db, round_)
+                db.commit()
+            return closing
+        except DBAPIError as error:
+            db.rollback()
+            if getattr(error.orig, "sqlstate", None) not in RETRYABLE or attempt == attempts:
+                raise
+    return False  # attempts < 1: nothing was tried
+
+
+def _lock_unclosed(db: Session, round_: Round) -> bool:
+    """Take the round's row lock and say whether it still needs closing; refused while a
+    sender holds one of its mailings (it would mail links the close erases)."""
+    lock_round(db, round_.id, shared=False)
     if round_.state == "closed":
-        raise OperationError(_l("The round is already closed."))
+        db.rollback()
+        return False
+    sending = db.scalar(select(func.count()).where(
+        Mailing.round_id == round_.id, Mailing.lease_until > dt.datetime.now(dt.UTC)))
+    if sending:
+        db.rollback()
+        raise OperationError(_l("Mail is being sent for this round. Close it when the send "
+                                "has finished or stopped."))
+    return True
+
+
+def _erase(db: Session, round_: Round) -> None:
+    """The close's one transaction (see `close_round`), not committed."""
     respondent.move_pool(db, round_.id, force=True)
     mailings = select(Mailing.id).where(Mailing.round_id == round_.id)
     final_state = case((Delivery.state.in_(("pending", "sending", "failed")), "failed"),
@@ -72,10 +135,6 @@ def close_round(db: Session, round_: Round) -> None:
     db.execute(delete(ServerSession).where(ServerSession.round_id == round_.id))
     round_.link_salt = None
     round_.state = "closed"
-    db.commit()
-    _scrub_files(db)
-    for folder in [*outbox_folders(round_), upload_folder(round_)]:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _rewrite_in_id_order(db: Session, round_id: int) -> None:
@@ -108,10 +167,10 @@ def _scrub_files(db: Session) -> None:
         raw = bind.raw_connection()
         try:
             raw.driver_connection.execute("VACUUM")
-            busy = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            truncated = _truncate_log(raw.driver_connection)
         finally:
             raw.close()
-        if busy:
+        if not truncated:
             current_app.logger.warning("The SQLite log could not be truncated after closing a "
                                        "round; it empties at the next checkpoint.")
     elif bind.dialect.name == "postgresql":
@@ -126,6 +185,28 @@ def _scrub_files(db: Session) -> None:
             # earlier flush left would keep its place. CLUSTER sorts the heap by random id.
             connection.exec_driver_sql("CLUSTER responses USING responses_pkey")
 
+
+def _truncate_log(connection) -> bool:
+    """Copy SQLite's write-ahead log into the file and empty it, waiting (at most
+    `SCRUB_WAIT_SECONDS`) for readers of older snapshots (a backup) to finish.
+
+    A truncating checkpoint blocks every writer of the site while it waits, so it waits
+    a moment at a time (`CHECKPOINT_PATIENCE`), and lets the writers through in between."""
+    deadline = time.monotonic() + current_app.config["SCRUB_WAIT_SECONDS"]
+    patience = connection.execute("PRAGMA busy_timeout").fetchone()[0]
+    connection.execute(f"PRAGMA busy_timeout = {CHECKPOINT_PATIENCE_MS}")
+    try:
+        while connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(1)
+        return True
+    finally:
+        connection.execute(f"PRAGMA busy_timeout = {int(patience)}")
+
+
+#: How long one attempt of the close's checkpoint may hold the site's writers back.
+CHECKPOINT_PATIENCE_MS = 200
 
 #: Tables whose old row versions hold what a close erases (addresses, token hashes, the link
 #: salt, drafts, pooled submissions) or betray order (deliveries, the responses' xmin).

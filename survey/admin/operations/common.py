@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
@@ -11,6 +12,14 @@ from survey.mail import (
     transport_from_url,
 )
 from survey.models import Round
+
+#: Told how far a long operation has come: ``progress(done, total=None)`` (a job's
+#: `survey.jobs.Progress`; it raises to stop work that another worker took over).
+Progress = Callable[..., None]
+
+
+def unreported(_done: int, _total: int | None = None) -> None:
+    """The progress of an operation nobody follows."""
 
 
 class OperationError(Exception):

@@ -14,7 +14,6 @@ import datetime as dt
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,7 +28,9 @@ from survey.admin import mailtext
 from survey.admin.models import Delivery, Mailing, MailTemplate, MailTotal
 from survey.admin.operations.common import (
     OperationError,
+    Progress,
     outbox_key,
+    unreported,
 )
 from survey.instrument import minutes
 from survey.mail import (
@@ -144,22 +145,45 @@ def start_mailing(db: Session, round_: Round, kind: str, number: int | None = No
     # each reminder's deliveries a list of who had submitted (docs/anonymity.md). Strata that
     # hold a whole batch are flushed first, as the flush timer would.
     respondent.flush_pool(db, round_.id)
-    invited = select(Delivery.invitation_id).join(Mailing).where(
-        Mailing.round_id == round_.id, Mailing.kind == "invitation", Delivery.state == "sent"
-    )
-    targets = db.scalars(
-        select(Invitation.id).where(
-            Invitation.round_id == round_.id,
-            Invitation.state == "invited",
-            Invitation.id.in_(invited),
-        )
-    )
+    targets = _reminder_targets(db, round_)
     mailing = Mailing(round_id=round_.id, kind="reminder", number=wanted)
     db.add(mailing)
     db.flush()
     _add_deliveries(db, mailing, targets)
     db.commit()
     return mailing
+
+
+def _reminder_targets(db: Session, round_: Round) -> list[str]:
+    """Who a new reminder goes to: invitations that got their invitation and have not
+    responded (as far as flushed batches tell), declined or bounced."""
+    invited = select(Delivery.invitation_id).join(Mailing).where(
+        Mailing.round_id == round_.id, Mailing.kind == "invitation", Delivery.state == "sent"
+    )
+    return list(db.scalars(
+        select(Invitation.id).where(
+            Invitation.round_id == round_.id,
+            Invitation.state == "invited",
+            Invitation.id.in_(invited),
+        )
+    ))
+
+
+def mail_count(db: Session, round_: Round, kind: str) -> int:
+    """How many mails a press of the send button would send (the confirmation states it;
+    a reminder may go to a few fewer if a stratum's batch flushes meanwhile)."""
+    if kind == "invitation":
+        mailing = db.scalar(select(Mailing).where(Mailing.round_id == round_.id,
+                                                  Mailing.kind == "invitation"))
+        if mailing is None:
+            return db.scalar(select(func.count()).where(Invitation.round_id == round_.id))
+        already = select(Delivery.invitation_id).where(Delivery.mailing_id == mailing.id)
+        return _to_send(db, mailing) + db.scalar(select(func.count()).where(
+            Invitation.round_id == round_.id, Invitation.id.not_in(already)))
+    latest = _latest_reminder(db, round_)
+    if latest is not None and _work_left(db, latest):
+        return _to_send(db, latest)
+    return len(_reminder_targets(db, round_))
 
 
 def _add_deliveries(db: Session, mailing: Mailing, invitation_ids) -> None:
@@ -177,8 +201,17 @@ def _sendable(mailing: Mailing, resend_uncertain: bool):
     )
 
 
+def _to_send(db: Session, mailing: Mailing) -> int:
+    return db.scalar(select(func.count()).where(_sendable(mailing, False)))
+
+
 def _work_left(db: Session, mailing: Mailing) -> bool:
-    return bool(db.scalar(select(func.count()).where(_sendable(mailing, False))))
+    return bool(_to_send(db, mailing))
+
+
+class MailingBusy(OperationError):
+    """Another sender holds the mailing, or held it and died (its claim runs out after
+    `LEASE`)."""
 
 
 def _claim(db: Session, mailing: Mailing, owner: str) -> None:
@@ -194,7 +227,7 @@ def _claim(db: Session, mailing: Mailing, owner: str) -> None:
     ).rowcount
     if not claimed:
         db.rollback()
-        raise OperationError(_l("Another sender is working on this mailing; try again later."))
+        raise MailingBusy(_l("Another sender is working on this mailing; try again later."))
     db.execute(
         update(Delivery)
         .where(Delivery.mailing_id == mailing.id, Delivery.state == "sending")
@@ -220,7 +253,7 @@ def send_mailing(
     *,
     resend_uncertain: bool = False,
     budget: float | None = None,
-    progress: Callable[[SendResult], None] | None = None,
+    progress: Progress | None = None,
 ) -> SendResult:
     """Send what is left of a mailing over one connection, recording each mail's fate.
 
@@ -263,9 +296,16 @@ def send_mailing(
             select(Delivery.invitation_id).where(_sendable(mailing, resend_uncertain))
             .order_by(Delivery.invitation_id)
         ))
+        progress = progress or unreported
+        progress(0, len(todo))
         with transport.connect() as connection:
             for position, invitation_id in enumerate(todo):
+                progress(position)
                 invitation = db.get(Invitation, invitation_id)
+                if invitation is None:  # the round closed meanwhile
+                    result.stopped = "closed"
+                    result.remaining = len(todo) - position
+                    break
                 if mailing.kind == "reminder" and _answered_meanwhile(invitation):
                     db.execute(delete(Delivery).where(Delivery.mailing_id == mailing.id,
                                                       Delivery.invitation_id == invitation_id))
@@ -301,8 +341,6 @@ def send_mailing(
                 if result.stopped:
                     result.remaining = len(todo) - position - 1
                     break
-                if progress is not None:
-                    progress(result)
     finally:
         _release(db, mailing, owner)
     result.counts = delivery_counts(db, mailing)

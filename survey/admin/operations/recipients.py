@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Callable
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from survey import tokens
-from survey.admin.operations.common import (
-    OperationError,
-)
-from survey.models import Invitation, Round, random_id
+from survey.admin.operations.common import OperationError, Progress, unreported, upload_folder
+from survey.models import Invitation, Round, lock_round, random_id
 from survey.recipients import Report, parse
 from survey.respondent import operations as respondent
 
@@ -47,9 +48,33 @@ def preview_import(
     )
 
 
-def import_recipients(db: Session, round_: Round, report: Report) -> int:
+#: An import reports its progress every this many recipients.
+IMPORT_BATCH = 1000
+
+
+def store_upload(round_: Round, data: bytes, filename: str) -> str:
+    """Keep a checked list until the admin confirms it (or the CLI's job imports it); the
+    key names it, the close erases it with the round's uploads."""
+    key = secrets.token_hex(16)
+    folder = upload_folder(round_)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / key).write_bytes(data)
+    (folder / f"{key}.name").write_text(filename)
+    return key
+
+
+def import_recipients(db: Session, round_: Round, report: Report,
+                      progress: Progress | None = None,
+                      before_commit: Callable[[int], None] | None = None) -> int:
     """Store a clean report's recipients as invitations, all or none. Each gets a random id
-    and only the keyed hash of its link token."""
+    and only the keyed hash of its link token. `before_commit(count)` runs inside the
+    transaction (a job records there that it is done, so a rerun cannot import twice).
+
+    Holds the round shared (`lock_round`): a close that began meanwhile has either finished,
+    and the round takes no more recipients, or waits for this import and erases it too."""
+    progress = progress or unreported
+    progress(0, len(report.recipients))
+    lock_round(db, round_.id, shared=True)
     if round_.state == "closed":
         raise OperationError(_l("A closed round takes no more recipients."))
     if not report.ok:
@@ -59,7 +84,9 @@ def import_recipients(db: Session, round_: Round, report: Report) -> int:
         raise OperationError(_l("Some addresses were added to the round meanwhile; "
                                 "upload the file again to see which."))
     rows = []
-    for recipient in report.recipients:
+    for position, recipient in enumerate(report.recipients):
+        if position % IMPORT_BATCH == 0:
+            progress(position)
         invitation_id = random_id()
         rows.append({
             "id": invitation_id,
@@ -74,6 +101,8 @@ def import_recipients(db: Session, round_: Round, report: Report) -> int:
         })
     if rows:
         db.execute(insert(Invitation), rows)
+    if before_commit is not None:
+        before_commit(len(rows))
     db.commit()
     return len(rows)
 
