@@ -34,7 +34,7 @@ pytestmark = pytest.mark.fuzz
 
 #: Examples per persona and database; each sends one request (the three personas and two
 #: databases make six times this).
-EXAMPLES = 200
+EXAMPLES = 500
 #: Tables that a refused request may still write: the session store (every visit slides
 #: it forward) and the login throttle (a refused login is counted by design).
 MAY_CHANGE = {"sessions", "login_attempts"}
@@ -163,7 +163,9 @@ def test_no_request_ends_in_a_500_and_a_refused_one_changes_nothing(
     database = database_url.split(":", 1)[0]
     app.config["PROPAGATE_EXCEPTIONS"] = False  # a bug is a 500 page here, as in production
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None,
+    # derandomize: every run sends the same corpus (seeded by the test's name), so a CI run
+    # fails exactly when a local one does; widen EXAMPLES or drop it to explore further.
+    @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture,
                                      HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(data=st.data())
