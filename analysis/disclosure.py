@@ -223,10 +223,14 @@ def protect(table: Table, min_cell: int = DEFAULT_MIN_CELL) -> Plan:
             first_per_cell = {}
             for exposure in exposed:
                 first_per_cell.setdefault(exposure.key, exposure)
+            before = len(suppressed)
             for exposure in first_per_cell.values():
                 extra = _complement_for(table, index, differences, exposure, set(suppressed))
-                suppressed[extra.key] = Suppression(extra.key, "complementary",
-                                                    table.count(extra.n_atoms))
+                if extra is not None:
+                    suppressed[extra.key] = Suppression(extra.key, "complementary",
+                                                        table.count(extra.n_atoms))
+            if len(suppressed) == before:
+                raise RuntimeError(f"no complementary cell can protect {exposed[0].key}")
 
 
 def _margin_complements(table: Table, hidden: set[Key]) -> list[Figure]:
@@ -288,7 +292,7 @@ def _margins(table: Table) -> list[tuple[Figure, list[Figure]]]:
 
 def _complement_for(table: Table, index: Mapping[Key, Figure],
                     differences: Mapping[Key, _Difference], exposure: Exposure,
-                    hidden: set[Key]) -> Figure:
+                    hidden: set[Key]) -> Figure | None:
     if exposure.key in differences:
         inner = differences[exposure.key].subtracted
         if inner not in hidden:
@@ -440,7 +444,10 @@ def integer_derivable(table: Table, hidden: Iterable[Key], counts: Sequence[Expo
     directions = np.random.default_rng(WITNESS_SEED).normal(size=(WITNESS_DIRECTIONS,
                                                                   len(counts)))
     for direction in (np.ones(len(counts)), -np.ones(len(counts)), *directions):
-        vertex = programme.minimise(direction @ weights)
+        try:
+            vertex = programme.minimise(direction @ weights)
+        except _Unbounded:
+            continue  # no vertex to witness with: the counts left are settled one by one
         if np.all(np.abs(vertex - np.round(vertex)) < INTEGER_TOLERANCE):
             open_ |= np.abs(weights @ np.round(vertex) - truth) > 0.5
         if open_.all():
@@ -451,7 +458,10 @@ def integer_derivable(table: Table, hidden: Iterable[Key], counts: Sequence[Expo
     for direction in directions[:INTEGER_WITNESSES]:
         if open_.sum() > len(counts) - INTEGER_WITNESS_MINIMUM:
             break
-        solution = programme.minimise((direction * ~open_) @ weights, integer=True)
+        try:
+            solution = programme.minimise((direction * ~open_) @ weights, integer=True)
+        except _Unbounded:
+            continue
         open_ |= np.abs(weights @ np.round(solution) - truth) > 0.5
     exposures = []
     for position in np.flatnonzero(~open_):
@@ -467,8 +477,12 @@ def _moves(programme: _Programme, weights: np.ndarray, value: float) -> bool:
     """Whether some whole-number solution has ``weights @ x`` below ``value`` (the true,
     integer one). The relaxation first: a minimum above ``value - 1`` leaves no integer
     below, and a whole-number minimiser below is a witness; only a fractional minimiser
-    below needs the integer programme."""
-    vertex = programme.minimise(weights)
+    below needs the integer programme. Unbounded below: it moves (nothing published caps
+    the count once the figures around it are withheld)."""
+    try:
+        vertex = programme.minimise(weights)
+    except _Unbounded:
+        return True
     if weights @ vertex > value - 0.5:
         return False
     if np.all(np.abs(vertex - np.round(vertex)) < INTEGER_TOLERANCE):
@@ -727,7 +741,11 @@ def _unanimous(table: Table, figure: Figure, exposure: Exposure, hidden: set[Key
         and f.key not in hidden and figure.n_atoms <= f.n_atoms for f in table.figures)
 
 
-def _complement(table: Table, failing: Figure, measure: str, hidden: set[Key]) -> Figure:
+def _complement(table: Table, failing: Figure, measure: str,
+                hidden: set[Key]) -> Figure | None:
+    """A published figure to withhold so that ``failing``'s count is no longer pinned, or
+    None when the complements chosen earlier in the same round already withheld every
+    figure around it (the next round's search tells whether it is still pinned)."""
     parents = sorted((f for f in table.figures
                       if failing.n_atoms <= f.n_atoms and f.key != failing.key),
                      key=lambda f: (len(f.n_atoms), table.count(f.n_atoms)))
@@ -748,9 +766,7 @@ def _complement(table: Table, failing: Figure, measure: str, hidden: set[Key]) -
     if fallback is not None:
         return fallback
     published_parents = [p for p in parents if p.key not in hidden]
-    if not published_parents:
-        raise RuntimeError(f"no complementary cell can protect {failing.key}")
-    return published_parents[0]
+    return published_parents[0] if published_parents else None
 
 
 def _atoms(mask: np.ndarray) -> frozenset[int]:
