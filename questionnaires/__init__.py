@@ -8,7 +8,7 @@ from pathlib import Path
 
 from questionnaires.diff import Diff, diff
 from questionnaires.errors import DefinitionError, ExpressionError, Problem
-from questionnaires.loader import from_canonical_json, load, loads
+from questionnaires.loader import decode, from_canonical_json, load, loads
 
 #: The default instrument (see ../shared/INSTRUMENT.md and docs/questionnaire-format.md).
 DEFAULT_DEFINITION = Path(__file__).parent / "definitions" / "otillaten-paverkan.yaml"
@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_DEFINITION",
     "DefinitionError",
     "Diff",
+    "decode",
     "ExpressionError",
     "Problem",
     "diff",

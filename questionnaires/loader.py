@@ -98,11 +98,7 @@ def load(path: str | Path) -> Questionnaire:
 
 
 def _read_text(path: Path) -> str:
-    """The file's text, or :class:`DefinitionError` saying why it cannot be used.
-
-    An undecodable byte is reported at its line and column (counted in bytes), so a stray
-    Latin-1 "ä" in an otherwise good file can be found and fixed.
-    """
+    """The file's text, or :class:`DefinitionError` saying why it cannot be used."""
     try:
         data = path.read_bytes()
     except IsADirectoryError:
@@ -110,6 +106,13 @@ def _read_text(path: Path) -> str:
     except OSError as error:
         reason = error.strerror or str(error)
         raise DefinitionError([Problem(str(path), 0, 0, f"cannot read: {reason}")]) from None
+    return decode(data, str(path))
+
+
+def decode(data: bytes, filename: str) -> str:
+    """A definition's bytes as text (a file read from disk or uploaded through a page), or
+    :class:`DefinitionError` at the line and column (counted in bytes) of the first byte that
+    is not UTF-8, so a stray Latin-1 "ä" in an otherwise good file can be found and fixed."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -118,7 +121,7 @@ def _read_text(path: Path) -> str:
         column = error.start - (before.rfind(b"\n") + 1) + 1
         message = (f"not a UTF-8 text file (byte 0x{data[error.start]:02x} cannot be decoded); "
                    "save the definition as UTF-8")
-        raise DefinitionError([Problem(str(path), line, column, message)]) from None
+        raise DefinitionError([Problem(filename, line, column, message)]) from None
 
 
 def loads(text: str, filename: str = "<string>") -> Questionnaire:

@@ -19,9 +19,12 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    StopValidation,
     ValidationError,
 )
 
+import questionnaires
+from questionnaires.model import Questionnaire
 from survey.admin.models import MailTemplate
 from survey.admin.operations.rounds import IDENTITY
 from survey.forms import StaffForm, max_length
@@ -89,6 +92,29 @@ class RoundForm(IdentityForm):
                            default="förtroendevald\nmedarbetare")
     min_cell_size = IntegerField(_l("Smallest group shown in results"), default=5,
                                  validators=[InputRequired(), NumberRange(min=1, max=100)])
+    definition = FileField(_l("Questionnaire definition (YAML file; leave empty for the "
+                              "built-in questionnaire)"))
+
+    #: The uploaded questionnaire once it has validated; None means the built-in one.
+    questionnaire: Questionnaire | None = None
+
+    def validate_definition(self, field) -> None:
+        """Every problem of an uploaded definition at once, each with its line, alongside
+        the other fields' messages (the same loader and messages as `paverkan questionnaire
+        check`; the request size limit keeps the file small)."""
+        upload = field.data
+        if not upload or not upload.filename:
+            return
+        try:
+            self.questionnaire = questionnaires.loads(
+                questionnaires.decode(upload.read(), upload.filename), upload.filename)
+        except questionnaires.DefinitionError as error:
+            field.errors.extend(
+                _l("Line %(line)s, column %(column)s: %(message)s", line=problem.line,
+                   column=problem.column, message=problem.message)
+                if problem.line else problem.message
+                for problem in error.problems)
+            raise StopValidation() from None
 
 
 class DatesForm(StaffForm):

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from questionnaires import DefinitionError
+import questionnaires
 from survey import db, jobs
 from survey.admin import bp, mailtext, operations
 from survey.admin.forms import (
@@ -57,6 +57,15 @@ def _allow_recipient_lists(endpoint, _values):
 
 @bp.errorhandler(413)
 def _too_large(_error):
+    if request.endpoint == "admin.new_round":
+        return render_template(
+            "site/error.html",
+            title=_("The file is too large"),
+            message=_("A questionnaire definition is a text file of some tens of kilobytes; "
+                      "this one is larger than the page accepts (%(limit)s kB). Go back and "
+                      "choose the right file.",
+                      limit=current_app.config["MAX_CONTENT_LENGTH"] // 1024),
+        ), 413
     limit = current_app.config["RECIPIENT_UPLOAD_MAX_BYTES"] // (1024 * 1024)
     return render_template(
         "site/error.html",
@@ -97,12 +106,10 @@ def new_round():
                 groups=lines(form.groups.data),
                 min_cell_size=form.min_cell_size.data,
                 identity=form.identity(),
+                definition=form.questionnaire or questionnaires.DEFAULT_DEFINITION,
             )
         except operations.OperationError as problem:
             error = problem.message
-        except DefinitionError:
-            error = _("The questionnaire definition has errors; run `paverkan questionnaire "
-                      "check` for details.")
         else:
             flash(_("The round is created as a draft."))
             return redirect(url_for("admin.round", round_id=round_.id))

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 import questionnaires
-from questionnaires.model import group_code
+from questionnaires.model import Questionnaire, group_code
 from survey.admin import mailtext
 from survey.admin.models import MailTemplate
 from survey.admin.operations.common import (
@@ -28,12 +28,13 @@ def create_round(
     closes_on: dt.date,
     municipalities: list[str],
     groups: list[str],
-    definition: Path = questionnaires.DEFAULT_DEFINITION,
+    definition: Path | Questionnaire = questionnaires.DEFAULT_DEFINITION,
     min_cell_size: int = 5,
     identity: dict[str, str | None] | None = None,
 ) -> Round:
     """A draft round that freezes the questionnaire's canonical definition and fingerprint;
-    the file may change afterwards, the round will not. Raises `DefinitionError`."""
+    the file may change afterwards, the round will not. `definition` is a file (the CLI) or a
+    questionnaire already loaded from an upload (the page). Raises `DefinitionError`."""
     if closes_on < opens_on:
         raise OperationError(_l("The closing date is before the opening date."))
     municipalities = _distinct(municipalities)
@@ -42,7 +43,8 @@ def create_round(
         raise OperationError(_l("A round needs at least one municipality and one group."))
     _check_lengths(title.strip(), municipalities, groups)
     _check_one_line(title.strip(), *municipalities, *groups)
-    questionnaire = questionnaires.load(definition)
+    questionnaire = (definition if isinstance(definition, Questionnaire)
+                     else questionnaires.load(definition))
     _check_groups(questionnaire, groups)
     round_ = Round(
         title=title.strip(),
@@ -66,7 +68,7 @@ def create_round(
     return round_
 
 
-def _check_groups(questionnaire: questionnaires.Questionnaire, groups: list[str]) -> None:
+def _check_groups(questionnaire: Questionnaire, groups: list[str]) -> None:
     """A questionnaire that shows questions by group needs group names it knows: a round of
     "Politiker" would never show the elected officials their questions."""
     if not any("group" in v.asked_if.variables for v in questionnaire.variables if v.asked_if):
