@@ -9,7 +9,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
+    SelectField,
     StringField,
     TextAreaField,
 )
@@ -28,7 +30,7 @@ from questionnaires.model import Questionnaire
 from survey.admin.models import MailTemplate
 from survey.admin.operations.rounds import IDENTITY
 from survey.forms import StaffForm, max_length
-from survey.models import Round
+from survey.models import Invitation, Round
 from survey.recipients import is_valid_email
 
 
@@ -143,6 +145,34 @@ class MailTextForm(StaffForm):
                                                                Length(max=10000)])
     body_en = TextAreaField(_l("Text in English"), validators=[DataRequired(),
                                                                Length(max=10000)])
+
+
+class FindRecipientForm(StaffForm):
+    email = StringField(_l("E-mail address of the recipient"),
+                        validators=[DataRequired(), Length(max=max_length(Invitation.email))])
+
+
+class RecipientForm(StaffForm):
+    """One recipient's correction; `current` is the address the admin looked up."""
+
+    current = HiddenField(validators=[DataRequired()])
+    email = StringField(_l("E-mail address"), validators=[
+        DataRequired(), _email, Length(max=max_length(Invitation.email))])
+    municipality = SelectField(_l("Municipality"))
+    group = SelectField(_l("Group"))
+    unit = StringField(_l("Unit (empty: no unit)"),
+                       validators=[Optional(), Length(max=max_length(Invitation.unit))])
+
+    @classmethod
+    def for_round(cls, round_: Round, **kwargs) -> RecipientForm:
+        form = cls(**kwargs)
+        form.municipality.choices = list(round_.municipalities)
+        form.group.choices = list(round_.groups)
+        return form
+
+    def correction(self) -> tuple[str, str, str, str | None]:
+        return (self.email.data.strip(), self.municipality.data, self.group.data,
+                (self.unit.data or "").strip() or None)
 
 
 class ActionForm(StaffForm):

@@ -14,8 +14,10 @@ from survey.admin.forms import (
     CloseForm,
     ConfirmImportForm,
     DatesForm,
+    FindRecipientForm,
     IdentityForm,
     MailTextForm,
+    RecipientForm,
     RoundForm,
     UploadForm,
     lines,
@@ -221,6 +223,43 @@ def confirm_import(round_id: int):
         flash(_("The upload could not be found. Upload the file again."))
         return redirect(url_for("admin.recipients", round_id=round_id))
     return start_job("import", round_, upload=form.upload.data, sheet=form.sheet.data or None)
+
+
+@bp.route("/rounds/<int:round_id>/recipient", methods=["GET", "POST"])
+@admin_only
+def recipient(round_id: int):
+    """Find one recipient by address, then correct or remove them. The page shows what the
+    admin's list holds and nothing of the person's state (docs/anonymity.md)."""
+    round_ = _round(round_id)
+    find = FindRecipientForm()
+    form = error = None
+    if round_.state == "closed":
+        error = _("A closed round's recipients can no longer be changed.")
+    elif "current" in request.form:
+        form = RecipientForm.for_round(round_)
+        if form.validate_on_submit():
+            removing = "remove" in request.form
+            try:
+                operations.change_recipient(
+                    db.session(), round_, form.current.data,
+                    correction=None if removing else form.correction())
+            except operations.OperationError as problem:
+                error = problem.message
+            else:
+                flash(_("%(email)s is removed from the round.", email=form.current.data)
+                      if removing else _("The recipient is corrected."))
+                return redirect(url_for("admin.recipient", round_id=round_id))
+    elif find.validate_on_submit():
+        found = operations.find_recipient(db.session(), round_, find.email.data)
+        if found is None:
+            error = _("Nobody in this round has the address %(email)s.",
+                      email=find.email.data.strip())
+        else:
+            form = RecipientForm.for_round(round_, formdata=None, current=found.email,
+                                           email=found.email, municipality=found.municipality,
+                                           group=found.group, unit=found.unit or "")
+    return render_template("admin/recipient.html", round=round_, find=find, form=form,
+                           error=error)
 
 
 @bp.route("/rounds/<int:round_id>/mail/<kind>", methods=["GET", "POST"])

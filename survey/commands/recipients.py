@@ -1,4 +1,5 @@
-"""`paverkan recipients import FILE --round R [--sheet S] [--yes]`: preview, then store."""
+"""`paverkan recipients import FILE --round R [--sheet S] [--yes]`: preview, then store;
+`correct` and `remove` change one recipient."""
 
 from __future__ import annotations
 
@@ -57,3 +58,40 @@ def import_(file: Path, reference: str, sheet: str | None, yes: bool) -> None:
     job = run_job("import", round_, sheet=sheet,
                   upload=operations.store_upload(round_, file.read_bytes(), file.name))
     click.echo(f"Imported {job.done} recipients into round {round_.id}.")
+
+
+@recipients.command("correct", help="Correct one recipient's address, municipality, group or "
+                                    "unit (given options change, the rest stays).")
+@click.argument("email")
+@click.option("--round", "reference", required=True, help="Round id or title.")
+@click.option("--email", "new_email", help="The corrected address.")
+@click.option("--municipality")
+@click.option("--group")
+@click.option("--unit", help="The unit; an empty value means no unit.")
+def correct(email: str, reference: str, new_email: str | None, municipality: str | None,
+            group: str | None, unit: str | None) -> None:
+    round_ = find_round(reference)
+    invitation = operations.find_recipient(db.session(), round_, email)
+    if invitation is None:
+        raise click.ClickException(f"Nobody in round {round_.id} has the address {email}.")
+    correction = (new_email or invitation.email, municipality or invitation.municipality,
+                  group or invitation.group,
+                  invitation.unit if unit is None else unit.strip() or None)
+    _change(round_, email, correction)
+    click.echo(f"Corrected {correction[0]} in round {round_.id}.")
+
+
+@recipients.command("remove", help="Remove one recipient who has not been mailed yet.")
+@click.argument("email")
+@click.option("--round", "reference", required=True, help="Round id or title.")
+def remove(email: str, reference: str) -> None:
+    round_ = find_round(reference)
+    _change(round_, email, None)
+    click.echo(f"Removed {email} from round {round_.id}.")
+
+
+def _change(round_, email: str, correction) -> None:
+    try:
+        operations.change_recipient(db.session(), round_, email, correction=correction)
+    except operations.OperationError as problem:
+        fail(problem)

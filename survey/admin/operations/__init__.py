@@ -23,7 +23,9 @@ from survey.admin.operations.mailing import (
 from survey.admin.operations.rates import response_rates
 from survey.admin.operations.recipients import (
     can_decline,
+    change_recipient,
     decline,
+    find_recipient,
     import_recipients,
     preview_import,
     store_upload,
@@ -33,11 +35,13 @@ from survey.admin.operations.rounds import create_round, open_round, reschedule,
 __all__ = [
     "OperationError",
     "can_decline",
+    "change_recipient",
     "close_round",
     "create_round",
     "decline",
     "delivery_counts",
     "erasure_summary",
+    "find_recipient",
     "import_recipients",
     "mail_count",
     "mail_texts",

@@ -7,13 +7,14 @@ from collections.abc import Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select
+from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from survey import tokens
+from survey.admin.models import Delivery
 from survey.admin.operations.common import OperationError, Progress, unreported, upload_folder
 from survey.models import Invitation, Round, lock_round, random_id
-from survey.recipients import Report, parse
+from survey.recipients import Report, is_valid_email, parse
 from survey.respondent import operations as respondent
 
 
@@ -123,3 +124,100 @@ def decline(db: Session, invitation: Invitation) -> bool:
     invitation.state = "declined"
     db.commit()
     return True
+
+
+#: Deliveries that may have put the link in the person's hands.
+_REACHED = ("sending", "sent", "uncertain")
+
+
+def find_recipient(db: Session, round_: Round, email: str) -> Invitation | None:
+    """The round's invitation for an address, however its case was written (compared in
+    Python: SQLite's lower() folds only ASCII)."""
+    wanted = email.strip().casefold()
+    rows = db.execute(select(Invitation.id, Invitation.email)
+                      .where(Invitation.round_id == round_.id, Invitation.email.is_not(None)))
+    found = next((id_ for id_, address in rows if address.casefold() == wanted), None)
+    return None if found is None else db.get(Invitation, found)
+
+
+def _has_been_mailed(db: Session, invitation: Invitation) -> bool:
+    return invitation.mails_sent > 0 or bool(db.scalar(select(exists().where(
+        Delivery.invitation_id == invitation.id, Delivery.state.in_(_REACHED)))))
+
+
+def _small_units_after(db: Session, round_: Round,
+                       moves: dict[tuple[str, str, str | None], int]) -> list[str]:
+    """The units the import's rule would refuse once `moves` (stratum: change of count) is
+    applied, among the municipality × group pairs the moves touch."""
+    counts = _strata_counts(db, round_)
+    for stratum, change in moves.items():
+        counts[stratum] = counts.get(stratum, 0) + change
+    touched = {stratum[:2] for stratum in moves}
+    small = []
+    for pair in touched:
+        units = {s: n for s, n in counts.items() if s[:2] == pair and n > 0}
+        if len(units) < 2:
+            continue
+        small += [f"{s[2] or '–'} ({n})" for s, n in sorted(units.items(), key=str)
+                  if n < round_.min_cell_size]
+    return small
+
+
+def change_recipient(db: Session, round_: Round, email: str, *,
+                     correction: tuple[str, str, str, str | None] | None) -> None:
+    """Correct one recipient (`correction` = e-mail, municipality, group, unit) or remove them
+    (`correction` None), in a round that is not closed.
+
+    Nothing here may depend on whether the person has answered, or the page would tell the
+    admin (see docs/anonymity.md): the address can always be corrected (no count changes; a
+    bounce is forgotten so the new address gets mail), but moving a person to another
+    stratum or removing them is allowed only while no mail has gone to them. Such a person
+    has no link, so cannot have answered, and the change moves only "invited" counts. Once a
+    mail went out, a stratum's responded count would drop by one when its answerer left it."""
+    lock_round(db, round_.id, shared=True)
+    if round_.state == "closed":
+        raise OperationError(_l("A closed round's recipients can no longer be changed."))
+    invitation = find_recipient(db, round_, email)
+    if invitation is None:
+        raise OperationError(_l("Nobody in this round has the address %(email)s.",
+                                email=email.strip()))
+    old = (invitation.municipality, invitation.group, invitation.unit)
+    new = None if correction is None else correction[1:]
+    if new != old and _has_been_mailed(db, invitation):
+        raise OperationError(_l(
+            "A mail has already gone to %(email)s, so the person can only get a corrected "
+            "address: moving or removing them now could reveal whether they have answered.",
+            email=invitation.email))
+    moves = {old: -1}
+    if new is not None:
+        moves[new] = moves.get(new, 0) + 1
+    small = _small_units_after(db, round_, moves) if new != old else []
+    if small:
+        raise OperationError(_l(
+            "That would leave too few people in a unit that splits its municipality and "
+            "group (at least %(n)s are needed): %(units)s.",
+            n=round_.min_cell_size, units=", ".join(small)))
+    if correction is None:
+        db.execute(delete(Delivery).where(Delivery.invitation_id == invitation.id))
+        db.delete(invitation)
+    else:
+        _correct(db, round_, invitation, *correction)
+    db.commit()
+
+
+def _correct(db: Session, round_: Round, invitation: Invitation,
+             email: str, municipality: str, group: str, unit: str | None) -> None:
+    email = email.strip()
+    if municipality not in round_.municipalities or group not in round_.groups:
+        raise OperationError(_l("Choose one of the round's municipalities and groups."))
+    if not is_valid_email(email):
+        raise OperationError(_l("Write an e-mail address, such as anna.berg@kommun.se."))
+    other = find_recipient(db, round_, email)
+    if other is not None and other.id != invitation.id:
+        raise OperationError(_l("%(email)s is already in the round.", email=email))
+    if email != invitation.email:
+        invitation.email = email
+        invitation.last_mail_error = None
+        if invitation.state == "bounced":
+            invitation.state = "invited"
+    invitation.municipality, invitation.group, invitation.unit = municipality, group, unit
