@@ -74,11 +74,11 @@ def test_every_database_command_on_an_unmigrated_database_says_to_upgrade(tmp_pa
 def test_the_dashboard_tells_hidden_counts_from_people_without_a_unit(
     admin_client, db_session, open_round
 ):
-    """Two people without a unit beside a unit of six (an earlier list, or a unit emptied by
-    corrections): "hidden" and "(no unit)" are two words, no longer one dash for both."""
+    """A unit of one hidden beside five people without a unit (an earlier list, or a unit
+    emptied by corrections): "hidden" and "(no unit)" are two words, no longer one dash."""
     from tests.conftest import InvitationFactory
 
-    for unit in ["Vård"] * 6 + [None] * 2:
+    for unit in ["Vård"] * 6 + ["IT"] + [None] * 5:
         InvitationFactory(round=open_round, municipality="Linköping", group="medarbetare",
                           unit=unit)
     page = admin_client.get(f"/admin/rounds/{open_round.id}").text

@@ -25,6 +25,8 @@ class StratumRates:
     bounced: int | None = 0
     mails_sent: int | None = 0
     mails_failed: int | None = 0
+    #: People without a unit counted in this unit's row (too few for a row of their own).
+    without_unit: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -91,24 +93,48 @@ def response_rates(db: Session, round_: Round, by_unit: bool = False) -> list[St
         row.mails_failed = sum(states.get(s, 0) for s in ("failed", "bounced", "uncertain"))
     rows = sorted(strata.values(), key=lambda r: (r.municipality, r.group, r.unit or ""))
     if by_unit:
-        _hide_small_units(rows, round_.min_cell_size)
+        rows = _protect_units(rows, round_.min_cell_size)
     return rows
 
 
-def _hide_small_units(rows: list[StratumRates], minimum: int) -> None:
-    """A unit of one shows whether that person answered. Within a stratum, hide every unit
-    with fewer than `minimum` invited and, when that leaves a single hidden unit, the
-    smallest other one as well: the stratum's own row would give the hidden one back by
-    subtraction. The invited counts stay (the admin holds the list anyway)."""
+_COUNTS = ("invited", "responded", "declined", "bounced", "mails_sent", "mails_failed")
+
+
+def _protect_units(rows: list[StratumRates], minimum: int) -> list[StratumRates]:
+    """Per stratum, the unit rows with no count that names a few people, even by subtraction
+    from the stratum's own row (shown above the unit table).
+
+    A few people without a unit (an earlier list, a unit emptied by corrections) are no unit:
+    they are counted inside the stratum's largest unit, whose row says so, instead of being
+    a row of their own that would need a second, perhaps huge, unit hidden beside it. Then
+    units with fewer than `minimum` invited are hidden, and more units (smallest first)
+    until at least two are hidden and together hold `minimum` invited: what the stratum's
+    row gives back by subtraction is only that union. Invited counts stay (the admin holds
+    the list anyway)."""
     by_stratum: dict[tuple[str, str], list[StratumRates]] = defaultdict(list)
     for row in rows:
         by_stratum[(row.municipality, row.group)].append(row)
+    kept = []
     for units in by_stratum.values():
+        named = [u for u in units if u.unit]
+        remainder = next((u for u in units if not u.unit), None)
+        if remainder and named and remainder.invited < minimum:
+            _merge_into(max(named, key=lambda u: u.invited), remainder)
+            units = named
+        kept.extend(units)
         if len(units) < 2:
             continue
-        small = [u for u in units if u.invited < minimum]
-        if len(small) == 1:
-            others = sorted((u for u in units if u is not small[0]), key=lambda u: u.invited)
-            small.append(others[0])
-        for unit in small:
+        hidden = [u for u in units if u.invited < minimum]
+        shown = sorted((u for u in units if u.invited >= minimum), key=lambda u: u.invited)
+        while hidden and shown and (len(hidden) < 2
+                                    or sum(u.invited for u in hidden) < minimum):
+            hidden.append(shown.pop(0))
+        for unit in hidden:
             unit.hide()
+    return kept
+
+
+def _merge_into(unit: StratumRates, remainder: StratumRates) -> None:
+    for name in _COUNTS:
+        setattr(unit, name, getattr(unit, name) + getattr(remainder, name))
+    unit.without_unit = remainder.invited
