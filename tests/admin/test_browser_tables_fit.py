@@ -1,0 +1,67 @@
+"""An administrator on a 1280 px desktop reads the round's tables, Swedish and English,
+without scrolling any of them sideways (they used to sit in a 46rem column and scroll)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from survey import db, migrate
+from survey.admin import operations
+from survey.auth import operations as accounts
+from tests.admin.conftest import PASSWORD_OF
+from tests.admin.test_browser import log_in, wait_for
+from tests.admin.test_browser_round_identity import served
+from tests.conftest import make_test_app
+from tests.survey.test_browser import axe_violations, browser  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.browser
+
+UNITS = ["Samhällsbyggnadsförvaltningen, bygglov och lantmäteri", "Kultur- och fritid", "IT"]
+
+
+@pytest.fixture(scope="module")
+def live_round(tmp_path_factory):
+    """An open round whose list has long unit names, with its invitations sent."""
+    instance = tmp_path_factory.mktemp("live-tables")
+    app = make_test_app(f"sqlite:///{instance / 'live.sqlite3'}", instance)
+    migrate.upgrade(db.database(app).engine)
+    rows = ["E-post;Kommun;Grupp;Enhet"] + [
+        f"p{i}@example.se;{('Linköping', 'Norrköping')[i % 2]};medarbetare;{UNITS[i % 3]}"
+        for i in range(36)]
+    with app.app_context():
+        session = db.session()
+        accounts.add_user(session, "admin@kommun.se", "admin", PASSWORD_OF)
+        round_ = operations.create_round(
+            session, title="Otillåten påverkan 2026", reference_year=2025,
+            opens_on=dt.date.today(), closes_on=dt.date.today() + dt.timedelta(days=30),
+            municipalities=["Linköping", "Norrköping"], groups=["förtroendevald", "medarbetare"],
+        )
+        operations.open_round(session, round_)
+        report = operations.preview_import(session, round_, "\n".join(rows).encode(), "l.csv")
+        operations.import_recipients(session, round_, report)
+        operations.send_mailing(session, operations.start_mailing(session, round_, "invitation"))
+        round_id = round_.id
+    with served(app) as base:
+        yield base, round_id
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_the_round_tables_fit_a_1280_px_screen(live_round, browser, lang):  # noqa: F811
+    base, round_id = live_round
+    browser.delete_all_cookies()
+    browser.set_window_size(1280, 900)
+    log_in(browser, base, "admin@kommun.se", PASSWORD_OF)
+    wait_for(browser, "Otillåten påverkan 2026")
+    browser.get(f"{base}/admin/rounds/{round_id}?lang={lang}")
+    boxes = browser.find_elements(By.CSS_SELECTOR, ".table-scroll")
+    assert len(boxes) >= 3, "per stratum, per unit and the mailings"
+    for box in boxes:
+        overflow = browser.execute_script(
+            "return arguments[0].scrollWidth - arguments[0].clientWidth", box)
+        assert overflow <= 0, (box.get_attribute("aria-label"), overflow)
+    assert browser.execute_script(
+        "return document.documentElement.scrollWidth") <= 1280
+    assert axe_violations(browser) == []
