@@ -28,7 +28,7 @@ from wtforms.validators import (
 import questionnaires
 from questionnaires.model import Questionnaire
 from survey.admin.models import MailTemplate
-from survey.admin.operations.rounds import IDENTITY
+from survey.admin.operations.rounds import IDENTITY, date_problems, round_problems
 from survey.forms import StaffForm, max_length
 from survey.models import Invitation, Round
 from survey.recipients import is_valid_email
@@ -69,13 +69,14 @@ class IdentityForm(StaffForm):
         return {name: self[name].data for name in IDENTITY}
 
 
-def _closes_after_opening(form, field) -> None:
-    """With the other fields' messages, not after them: all of a form's mistakes at once."""
-    if field.data and form.opens_on.data and field.data < form.opens_on.data:
-        raise ValidationError(_l("The closing date is before the opening date."))
+def _dates_fit(form, field) -> None:
+    """The operation's own date rules, with the other fields' messages, not after them: all
+    of a form's mistakes at once. `form.round_state` is the round's ("draft" for a new one)."""
+    field.errors.extend(date_problems(form.round_state, form.opens_on.data, field.data))
 
 
 class RoundForm(IdentityForm):
+    round_state = "draft"
     title = StringField(_l("Title"), validators=[DataRequired(),
                                                 Length(max=max_length(Round.title))])
     reference_year = IntegerField(
@@ -85,7 +86,7 @@ class RoundForm(IdentityForm):
     )
     opens_on = DateField(_l("Opens (YYYY-MM-DD)"), validators=[InputRequired()])
     closes_on = DateField(_l("Closes (YYYY-MM-DD)"),
-                          validators=[InputRequired(), _closes_after_opening])
+                          validators=[InputRequired(), _dates_fit])
     municipalities = TextAreaField(_l("Municipalities, one per line"),
                                    validators=[DataRequired(), Length(max=20000)],
                                    default="Linköping\nNorrköping")
@@ -118,11 +119,30 @@ class RoundForm(IdentityForm):
                 for problem in error.problems)
             raise StopValidation() from None
 
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks, then the operation's rules on the names (lengths, one
+        line, groups the questionnaire knows), each message next to its field."""
+        valid = super().validate(extra_validators)
+        questionnaire = self.questionnaire or (
+            None if self.definition.errors else questionnaires.load(
+                questionnaires.DEFAULT_DEFINITION))
+        problems = round_problems(title=self.title.data or "",
+                                  municipalities=lines(self.municipalities.data),
+                                  groups=lines(self.groups.data), questionnaire=questionnaire)
+        for name, messages in problems.items():
+            if not self[name].errors:  # a field's own message (too long, empty) comes first
+                self[name].errors = list(messages)
+        return valid and not any(problems.values())
+
 
 class DatesForm(StaffForm):
+    def __init__(self, round_: Round, **kwargs) -> None:
+        super().__init__(obj=round_, **kwargs)
+        self.round_state = round_.state
+
     opens_on = DateField(_l("Opens (YYYY-MM-DD)"), validators=[InputRequired()])
     closes_on = DateField(_l("Closes (YYYY-MM-DD)"),
-                          validators=[InputRequired(), _closes_after_opening])
+                          validators=[InputRequired(), _dates_fit])
 
 
 class UploadForm(StaffForm):

@@ -155,7 +155,7 @@ def open_round(round_id: int):
 @admin_only
 def dates(round_id: int):
     round_ = _round(round_id)
-    form = DatesForm(obj=round_)
+    form = DatesForm(round_)
     error = None
     if form.validate_on_submit():
         try:

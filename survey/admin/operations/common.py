@@ -22,6 +22,13 @@ def unreported(_done: int, _total: int | None = None) -> None:
     """The progress of an operation nobody follows."""
 
 
+class Problems(list):
+    """Several messages shown as one, each rendered in the language of the moment."""
+
+    def __str__(self) -> str:
+        return " ".join(str(problem) for problem in self)
+
+
 class OperationError(Exception):
     """A request that the round's state does not allow; the message is for the user."""
 
