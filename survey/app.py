@@ -10,6 +10,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from survey import db, i18n, logs, migrate
+from survey.auth import drafts
+from survey.auth.decorators import current_user
 from survey.config import Config
 from survey.sessions import ServerSessionInterface
 
@@ -122,6 +124,8 @@ def _register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
+        if request.blueprint in drafts.STAFF_BLUEPRINTS:
+            return drafts.keep_and_log_in_again(logged_in=current_user() is not None)
         if not session:  # the session itself ended (or cookies are blocked)
             return page(
                 400,

@@ -46,6 +46,16 @@ class StaffForm(FlaskForm):
     """Base of every staff form: each text field is also checked for control characters, so
     a new field cannot forget it."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        """On the page a post was kept for (the login had run out), the kept text."""
+        from flask import request
+
+        from survey.auth.drafts import posted_before
+
+        if "formdata" not in kwargs and (kept := posted_before(request.path)) is not None:
+            kwargs["formdata"] = kept
+        super().__init__(*args, **kwargs)
+
     def validate(self, extra_validators=None) -> bool:
         extra = {name: list(validators) for name, validators in (extra_validators or {}).items()}
         for name, field in self._fields.items():

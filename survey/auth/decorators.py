@@ -8,6 +8,7 @@ from functools import wraps
 from flask import abort, current_app, g, redirect, request, session, url_for
 
 from survey import db
+from survey.auth import drafts
 from survey.models import User
 
 
@@ -44,6 +45,8 @@ def role_required(*roles: str):
         def wrapped(*args, **kwargs):
             user = current_user()
             if user is None:
+                if request.method == "POST":
+                    return drafts.keep_and_log_in_again(logged_in=False)
                 return redirect(url_for("auth.login", next=request.path))
             if user.role not in roles:
                 abort(403)

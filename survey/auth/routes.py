@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from survey import db
 from survey.admin.operations import OperationError
-from survey.auth import bp, navigation, operations
+from survey.auth import bp, drafts, navigation, operations
 from survey.auth.decorators import current_user, login_required
 from survey.auth.forms import LoginForm, PasswordForm
 from survey.models import User
@@ -42,8 +42,10 @@ def login():
             error = refused.message
             status = 429 if refused.throttled else 401
         else:
+            draft = drafts.carried_over()
             session.clear()
             session.regenerate()  # a session id seen before login is worthless after it
+            drafts.restore(draft)
             session["staff_id"] = user.id
             session["staff_seen"] = int(time.time())
             session["staff_hash"] = user.password_hash[-16:]
