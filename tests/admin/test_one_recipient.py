@@ -108,6 +108,9 @@ def test_the_cli_corrects_and_removes_through_the_same_rule(
     result = runner.invoke(args=["recipients", "remove", "sex@example.se",
                                  "--round", str(open_round.id)])
     assert result.exit_code == 1 and "already gone" in result.output
+    result = runner.invoke(args=["recipients", "correct", "person2@example.se",
+                                 "--round", str(open_round.id), "--unit", "Enhet\x07 0"])
+    assert result.exit_code == 1 and "[U+0007]" in result.output
     result = runner.invoke(args=["recipients", "remove", "person2@example.se",
                                  "--round", str(open_round.id)])
     assert result.exit_code == 0, result.output

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from survey import tokens
 from survey.admin.models import Delivery
 from survey.admin.operations.common import OperationError, Progress, unreported, upload_folder
+from survey.forms import has_control_characters, max_length, visible
 from survey.models import Invitation, Round, lock_round, random_id
 from survey.recipients import Report, is_valid_email, parse
 from survey.respondent import operations as respondent
@@ -181,6 +182,8 @@ def change_recipient(db: Session, round_: Round, email: str, *,
     if invitation is None:
         raise OperationError(_l("Nobody in this round has the address %(email)s.",
                                 email=email.strip()))
+    if correction is not None:
+        _check_correction(db, round_, invitation, *correction)
     old = (invitation.municipality, invitation.group, invitation.unit)
     new = None if correction is None else correction[1:]
     if new != old and _has_been_mailed(db, invitation):
@@ -201,23 +204,29 @@ def change_recipient(db: Session, round_: Round, email: str, *,
         db.execute(delete(Delivery).where(Delivery.invitation_id == invitation.id))
         db.delete(invitation)
     else:
-        _correct(db, round_, invitation, *correction)
+        email, municipality, group, unit = correction
+        if email.strip() != invitation.email:
+            invitation.email = email.strip()
+            invitation.last_mail_error = None
+            if invitation.state == "bounced":
+                invitation.state = "invited"
+        invitation.municipality, invitation.group, invitation.unit = municipality, group, unit
     db.commit()
 
 
-def _correct(db: Session, round_: Round, invitation: Invitation,
-             email: str, municipality: str, group: str, unit: str | None) -> None:
+def _check_correction(db: Session, round_: Round, invitation: Invitation,
+                      email: str, municipality: str, group: str, unit: str | None) -> None:
     email = email.strip()
     if municipality not in round_.municipalities or group not in round_.groups:
         raise OperationError(_l("Choose one of the round's municipalities and groups."))
     if not is_valid_email(email):
         raise OperationError(_l("Write an e-mail address, such as anna.berg@kommun.se."))
+    if unit is not None and len(unit) > (limit := max_length(Invitation.unit)):
+        raise OperationError(_l("%(value)s is longer than %(max)s characters.",
+                                value=unit[:40] + "…", max=limit))
+    if unit is not None and (has_control_characters(unit) or "\n" in unit):
+        raise OperationError(_l("%(text)s must be one line without invisible control "
+                                "characters.", text=visible(unit)))
     other = find_recipient(db, round_, email)
     if other is not None and other.id != invitation.id:
         raise OperationError(_l("%(email)s is already in the round.", email=email))
-    if email != invitation.email:
-        invitation.email = email
-        invitation.last_mail_error = None
-        if invitation.state == "bounced":
-            invitation.state = "invited"
-    invitation.municipality, invitation.group, invitation.unit = municipality, group, unit
