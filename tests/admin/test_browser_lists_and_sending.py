@@ -97,13 +97,15 @@ def test_a_supplementary_list_and_a_send_before_the_opening_day(live_lists, brow
     assert "Förvaltning/Enhet" in page
     problems += axe_violations(browser)
     click_and_wait(browser, "main form[action$='/recipients/confirm'] button")
-    assert says["added"] in browser.page_source
+    # The import is a background job: its progress page reloads itself until it is done.
+    WebDriverWait(browser, 30).until(lambda driver: says["added"] in driver.page_source)
     with live_lists.app.app_context():
         emails = db.session().scalars(
             select(Invitation.email).where(Invitation.round_id == round_id)).all()
     assert sorted(emails) == [f"anna{index}@kommun.se", f"bo{index}@kommun.se"]
 
-    click_and_wait(browser, f"main form[action$='/rounds/{round_id}/send/invitation'] button")
+    browser.get(f"{base}/admin/rounds/{round_id}/send/invitation?lang={lang}")
+    click_and_wait(browser, "main form button[type=submit]")
     assert says["refused"] in browser.page_source
     assert browser.execute_script("return document.documentElement.scrollWidth") <= width
     heights = browser.execute_script(
