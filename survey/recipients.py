@@ -247,7 +247,10 @@ def parse(
 
 def _small_units(report: Report, existing, min_unit_size: int) -> list[Problem]:
     """One problem per too-small unit, at its first row in the file. A stratum that is all
-    one unit reveals nothing the stratum does not, so only units that split one count."""
+    one unit reveals nothing the stratum does not, so only units that split one count.
+    People without a unit are no unit: the dashboard counts a few of them inside their
+    stratum's largest unit and the microdata export merges them into "Övriga enheter", so
+    there is nothing to refuse (and "leave the unit empty" would be no way out)."""
     counts = Counter(existing)
     counts.update(report.strata)
     units: dict[tuple[str, str], set] = {}
@@ -257,12 +260,12 @@ def _small_units(report: Report, existing, min_unit_size: int) -> list[Problem]:
     reported = set()
     for recipient in report.recipients:
         stratum = recipient.stratum
-        if stratum in reported or len(units[stratum[:2]]) < 2:
+        if stratum in reported or not stratum[2] or len(units[stratum[:2]]) < 2:
             continue
         if counts[stratum] < min_unit_size:
             reported.add(stratum)
             problems.append(Problem(recipient.row, "small_unit",
-                                    f"{recipient.unit or '–'} ({counts[stratum]})"))
+                                    f"{recipient.unit} ({counts[stratum]})"))
     return problems
 
 

@@ -68,3 +68,21 @@ def test_enough_people_without_a_unit_keep_a_row_of_their_own(db_session, open_r
     invite(open_round, {"Vård": (30, 11), None: (6, 6)})
     rows = {r.unit: r for r in operations.response_rates(db_session, open_round, by_unit=True)}
     assert (rows[None].responded, rows["Vård"].responded, rows["Vård"].without_unit) == (6, 11, 0)
+
+
+def test_a_list_with_two_people_without_a_unit_imports_and_a_unit_of_two_does_not(
+    app, db_session, open_round
+):
+    """The import used to refuse the two unit-less people, telling the admin to "leave the
+    unit empty"; a named unit of two still splits its stratum and is refused."""
+    rows = ["E-post;Kommun;Grupp;Enhet"] + [
+        f"v{i}@example.se;Linköping;medarbetare;Vård" for i in range(30)] + [
+        "a@example.se;Linköping;medarbetare;", "b@example.se;Linköping;medarbetare;"]
+    with app.app_context():
+        report = operations.preview_import(db_session, open_round, "\n".join(rows).encode(),
+                                           "lista.csv")
+        assert report.ok, report.problems
+        two = "\n".join(rows[:-2] + ["a@example.se;Linköping;medarbetare;IT",
+                                     "b@example.se;Linköping;medarbetare;IT"]).encode()
+        refused = operations.preview_import(db_session, open_round, two, "lista.csv")
+    assert [(p.code, p.value) for p in refused.problems] == [("small_unit", "IT (2)")]

@@ -149,7 +149,8 @@ def _has_been_mailed(db: Session, invitation: Invitation) -> bool:
 def _small_units_after(db: Session, round_: Round,
                        moves: dict[tuple[str, str, str | None], int]) -> list[str]:
     """The units the import's rule would refuse once `moves` (stratum: change of count) is
-    applied, among the municipality × group pairs the moves touch."""
+    applied, among the municipality × group pairs the moves touch (people without a unit
+    are no unit, as there)."""
     counts = _strata_counts(db, round_)
     for stratum, change in moves.items():
         counts[stratum] = counts.get(stratum, 0) + change
@@ -159,8 +160,8 @@ def _small_units_after(db: Session, round_: Round,
         units = {s: n for s, n in counts.items() if s[:2] == pair and n > 0}
         if len(units) < 2:
             continue
-        small += [f"{s[2] or '–'} ({n})" for s, n in sorted(units.items(), key=str)
-                  if n < round_.min_cell_size]
+        small += [f"{s[2]} ({n})" for s, n in sorted(units.items(), key=str)
+                  if s[2] and n < round_.min_cell_size]
     return small
 
 
