@@ -60,11 +60,18 @@ def test_a_close_during_100_submits_keeps_every_answer_a_respondent_was_thanked_
                     time.sleep(0.005)
                 _, where, _ = staff.send("/admin/rounds/1/close", close)
                 assert "/admin/jobs/" in where, where
-                submits += [pool.submit(r.submit, i * 0.05) for i, r in enumerate(respondents[50:])]
+                submits += [pool.submit(r.submit, i * 0.05)
+                            for i, r in enumerate(respondents[50:95])]
                 outcome = until_done(staff, urlsplit(where).path)
                 results = [s.result() for s in submits]
+                # Writers take SQLite's lock in no fair order, so on an idle machine the close
+                # may wait until the stream of submits ends; the last five come after it (their
+                # sessions ended with the round, or the round is closed when they arrive).
+                late = [r.submit(0) for r in respondents[95:]]
         assert "Omgången är stängd och adresserna är raderade." in outcome
-        assert "acknowledged" in results and "told closed" in results, results
+        assert "acknowledged" in results, results
+        assert set(late) <= {"told closed", "session ended"}, "no thanks after the close"
+        results += late
         assert set(results) <= {"acknowledged", "told closed", "session ended"}, results
         thanked = results.count("acknowledged")
         assert _count(url, "responses") == thanked
