@@ -1,4 +1,5 @@
-"""Fixtures for the administration tests: a real SMTP server on localhost (aiosmtpd), real TLS."""
+"""Fixtures for the administration tests: a real SMTP server on localhost (aiosmtpd), real TLS,
+and the app served on 127.0.0.1 for the browser tests."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import datetime
 import ipaddress
 import socket
 import ssl
+import threading
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import Message
@@ -18,6 +22,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from survey import db, migrate
+from survey.serve import quiet_server
+from tests.conftest import make_test_app
 
 USER, PASSWORD = "utskick", "hemligt losen 42"
 
@@ -218,3 +226,77 @@ def with_recipients(app, db_session, open_round):
 
     return run
 
+
+
+# The app served for a browser
+
+
+@contextmanager
+def served(app) -> Iterator[str]:
+    """The app on a server thread at 127.0.0.1 (its address yielded), stopped afterwards."""
+    server = quiet_server(app)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+        db.database(app).engine.dispose()
+
+
+@dataclass
+class LiveSite:
+    """What `live_site` made: the served address, the app, its rounds' ids and its folder."""
+
+    base: str
+    app: object
+    rounds: list[int]
+    folder: Path
+
+
+@pytest.fixture(scope="module")
+def live_site(tmp_path_factory):
+    """`live_site(name, rounds, mail_url=None, researcher=False)`: the app served on
+    127.0.0.1 on a new SQLite database, with the admin admin@kommun.se (and the researcher
+    forskare@kommun.se) and one open round per entry of `rounds`. An entry holds
+    `create_round`'s keywords (title; dates, municipalities and groups default to a round open
+    from today for 30 days in Linköping and Norrköping) and may add `recipients` (a list to
+    import) and `send` (send its invitations). Served until the module's tests are done."""
+    from survey.admin import operations
+    from survey.auth import operations as accounts
+
+    with ExitStack() as stack:
+
+        def make(name: str, rounds: list[dict], mail_url: str | None = None,
+                 researcher: bool = False) -> LiveSite:
+            folder = tmp_path_factory.mktemp(name)
+            extra = {"MAIL_URL": mail_url} if mail_url else {}
+            app = make_test_app(f"sqlite:///{folder / 'live.sqlite3'}", folder, **extra)
+            migrate.upgrade(db.database(app).engine)
+            ids = []
+            with app.app_context():
+                session = db.session()
+                accounts.add_user(session, "admin@kommun.se", "admin", PASSWORD_OF)
+                if researcher:
+                    accounts.add_user(session, "forskare@kommun.se", "researcher", PASSWORD_OF)
+                for entry in rounds:
+                    options = dict(entry)
+                    recipients, send = options.pop("recipients", None), options.pop("send", False)
+                    round_ = operations.create_round(session, **{
+                        "reference_year": 2025, "opens_on": datetime.date.today(),
+                        "closes_on": datetime.date.today() + datetime.timedelta(days=30),
+                        "municipalities": ["Linköping", "Norrköping"],
+                        "groups": ["förtroendevald", "medarbetare"], **options})
+                    operations.open_round(session, round_)
+                    if recipients is not None:
+                        report = operations.preview_import(session, round_, recipients, "lista.csv")
+                        operations.import_recipients(session, round_, report)
+                    if send:
+                        operations.send_mailing(
+                            session, operations.start_mailing(session, round_, "invitation"))
+                    ids.append(round_.id)
+            return LiveSite(stack.enter_context(served(app)), app, ids, folder)
+
+        yield make

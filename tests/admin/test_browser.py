@@ -2,54 +2,27 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
-
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from survey import db, migrate, tokens
-from survey.admin import operations
-from survey.auth import operations as accounts
+from survey import db, tokens
 from survey.models import Invitation
-from survey.serve import quiet_server
 from tests.admin.conftest import PASSWORD_OF, recipient_csv
-from tests.conftest import make_test_app
 from tests.survey.test_browser import axe_violations, browser  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def live_admin(tmp_path_factory):
+def live_admin(live_site):
     """The app on 127.0.0.1 with an admin, a researcher and an open round with recipients."""
-    instance = tmp_path_factory.mktemp("live-admin")
-    app = make_test_app(f"sqlite:///{instance / 'live.sqlite3'}", instance)
-    migrate.upgrade(db.database(app).engine)
-    with app.app_context():
-        session = db.session()
-        accounts.add_user(session, "admin@kommun.se", "admin", PASSWORD_OF)
-        accounts.add_user(session, "forskare@kommun.se", "researcher", PASSWORD_OF)
-        round_ = operations.create_round(
-            session, title="Otillåten påverkan 2026", reference_year=2025,
-            opens_on=dt.date.today(), closes_on=dt.date.today() + dt.timedelta(days=30),
-            municipalities=["Linköping", "Norrköping"], groups=["förtroendevald", "medarbetare"],
-        )
-        operations.open_round(session, round_)
-        report = operations.preview_import(session, round_, recipient_csv(8), "lista.csv")
-        operations.import_recipients(session, round_, report)
-        operations.send_mailing(session, operations.start_mailing(session, round_, "invitation"))
-        optout = tokens.token_for(session.query(Invitation).first())
-        round_id = round_.id
-    server = quiet_server(app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", round_id, optout
-    server.shutdown()
-    server.server_close()
-    thread.join()
-    db.database(app).engine.dispose()
+    site = live_site("live-admin", [{"title": "Otillåten påverkan 2026",
+                                     "recipients": recipient_csv(8), "send": True}],
+                     researcher=True)
+    with site.app.app_context():
+        optout = tokens.token_for(db.session().query(Invitation).first())
+    return site.base, site.rounds[0], optout
 
 
 def log_in(driver, base: str, email: str, password: str) -> None:

@@ -6,22 +6,17 @@ Invitations pressed before the opening day are refused with the way out. axe on 
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import func, select
 
-from survey import db, migrate
-from survey.admin import operations
+from survey import db
 from survey.admin.models import Delivery
-from survey.auth import operations as accounts
 from survey.models import Invitation
 from tests.admin.conftest import PASSWORD_OF
 from tests.admin.test_browser import log_in
-from tests.admin.test_browser_round_identity import served
-from tests.conftest import make_test_app
 from tests.survey.test_browser import (  # noqa: F401  (fixture)
     axe_violations,
     browser,
@@ -42,27 +37,12 @@ SAYS = {
 
 
 @pytest.fixture(scope="module")
-def live_lists(tmp_path_factory):
+def live_lists(live_site):
     """Four open rounds that open in a week (so nothing may be sent yet), and an admin."""
-    instance = tmp_path_factory.mktemp("live-lists")
-    app = make_test_app(f"sqlite:///{instance / 'live.sqlite3'}", instance)
-    migrate.upgrade(db.database(app).engine)
-    rounds = []
-    with app.app_context():
-        session = db.session()
-        accounts.add_user(session, "admin@kommun.se", "admin", PASSWORD_OF)
-        for index in range(len(CASES)):
-            round_ = operations.create_round(
-                session, title=f"Omgång {index}", reference_year=2025,
-                opens_on=dt.date.today() + dt.timedelta(days=7),
-                closes_on=dt.date.today() + dt.timedelta(days=30),
-                municipalities=["Linköping", "Norrköping"],
-                groups=["förtroendevald", "medarbetare"], min_cell_size=1,
-            )
-            operations.open_round(session, round_)
-            rounds.append(round_.id)
-    with served(app) as base:
-        yield SimpleNamespace(base=base, app=app, rounds=rounds, folder=instance)
+    week = dt.date.today() + dt.timedelta(days=7)
+    return live_site("live-lists", [
+        {"title": f"Omgång {index}", "opens_on": week, "min_cell_size": 1}
+        for index in range(len(CASES))])
 
 
 def upload(driver, base: str, round_id: int, path, lang: str) -> None:

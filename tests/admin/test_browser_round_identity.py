@@ -5,24 +5,18 @@ and promises the same time. axe finds nothing on the pages touched."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import threading
-from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from survey import db, migrate
+from survey import db
 from survey.admin import operations
-from survey.auth import operations as accounts
 from survey.models import Round
-from survey.serve import quiet_server
 from tests.admin.conftest import PASSWORD_OF, Recorder, recipient_csv, start
 from tests.admin.test_browser import log_in
-from tests.conftest import make_test_app
 from tests.survey.test_browser import (  # noqa: F401  (fixture)
     axe_violations,
     browser,
@@ -38,48 +32,16 @@ IDENTITY = {"organisation": "Linköpings kommun", "contact_name": "Anna Berg",
 
 
 @pytest.fixture(scope="module")
-def live_rounds(tmp_path_factory):
+def live_rounds(live_site, tmp_path_factory):
     """The app on 127.0.0.1 sending through a real SMTP server: an admin and four open
     rounds with two recipients each, nothing sent yet."""
-    instance = tmp_path_factory.mktemp("live-identity")
     recorder = Recorder()
-    controller, url = start(recorder, "plain", instance)
-    app = make_test_app(f"sqlite:///{instance / 'live.sqlite3'}", instance, MAIL_URL=url)
-    migrate.upgrade(db.database(app).engine)
-    rounds = []
-    with app.app_context():
-        session = db.session()
-        accounts.add_user(session, "admin@kommun.se", "admin", PASSWORD_OF)
-        for index in range(len(CASES)):
-            round_ = operations.create_round(
-                session, title=f"Otillåten påverkan {index}", reference_year=2025,
-                opens_on=dt.date.today(), closes_on=dt.date.today() + dt.timedelta(days=30),
-                municipalities=["Linköping", "Norrköping"],
-                groups=["förtroendevald", "medarbetare"],
-            )
-            operations.open_round(session, round_)
-            data = recipient_csv(2, start=10 * index)
-            operations.import_recipients(
-                session, round_, operations.preview_import(session, round_, data, "lista.csv"))
-            rounds.append(round_.id)
-    with served(app) as base:
-        yield SimpleNamespace(base=base, app=app, rounds=rounds, recorder=recorder)
+    controller, url = start(recorder, "plain", tmp_path_factory.mktemp("smtp-identity"))
+    site = live_site("live-identity", [
+        {"title": f"Otillåten påverkan {index}", "recipients": recipient_csv(2, start=10 * index)}
+        for index in range(len(CASES))], mail_url=url)
+    yield SimpleNamespace(base=site.base, app=site.app, rounds=site.rounds, recorder=recorder)
     controller.stop()
-
-
-@contextmanager
-def served(app):
-    """The app on a server thread at 127.0.0.1 (its address yielded), stopped afterwards."""
-    server = quiet_server(app)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-        db.database(app).engine.dispose()
 
 
 def submit_and_wait(driver, path_end: str) -> None:

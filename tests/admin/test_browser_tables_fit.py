@@ -3,18 +3,11 @@ without scrolling any of them sideways (they used to sit in a 46rem column and s
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from selenium.webdriver.common.by import By
 
-from survey import db, migrate
-from survey.admin import operations
-from survey.auth import operations as accounts
 from tests.admin.conftest import PASSWORD_OF
 from tests.admin.test_browser import log_in, wait_for
-from tests.admin.test_browser_round_identity import served
-from tests.conftest import make_test_app
 from tests.survey.test_browser import (  # noqa: F401  (browser: fixture)
     axe_violations,
     browser,
@@ -27,29 +20,14 @@ UNITS = ["Samhällsbyggnadsförvaltningen, bygglov och lantmäteri", "Kultur- oc
 
 
 @pytest.fixture(scope="module")
-def live_round(tmp_path_factory):
+def live_round(live_site):
     """An open round whose list has long unit names, with its invitations sent."""
-    instance = tmp_path_factory.mktemp("live-tables")
-    app = make_test_app(f"sqlite:///{instance / 'live.sqlite3'}", instance)
-    migrate.upgrade(db.database(app).engine)
     rows = ["E-post;Kommun;Grupp;Enhet"] + [
         f"p{i}@example.se;{('Linköping', 'Norrköping')[i % 2]};medarbetare;{UNITS[i % 3]}"
         for i in range(36)]
-    with app.app_context():
-        session = db.session()
-        accounts.add_user(session, "admin@kommun.se", "admin", PASSWORD_OF)
-        round_ = operations.create_round(
-            session, title="Otillåten påverkan 2026", reference_year=2025,
-            opens_on=dt.date.today(), closes_on=dt.date.today() + dt.timedelta(days=30),
-            municipalities=["Linköping", "Norrköping"], groups=["förtroendevald", "medarbetare"],
-        )
-        operations.open_round(session, round_)
-        report = operations.preview_import(session, round_, "\n".join(rows).encode(), "l.csv")
-        operations.import_recipients(session, round_, report)
-        operations.send_mailing(session, operations.start_mailing(session, round_, "invitation"))
-        round_id = round_.id
-    with served(app) as base:
-        yield base, round_id
+    site = live_site("live-tables", [{"title": "Otillåten påverkan 2026",
+                                      "recipients": "\n".join(rows).encode(), "send": True}])
+    return site.base, site.rounds[0]
 
 
 @pytest.mark.parametrize("lang", ["sv", "en"])
