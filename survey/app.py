@@ -13,6 +13,7 @@ from survey import db, i18n, logs, migrate
 from survey.auth import drafts
 from survey.auth.decorators import current_user
 from survey.config import Config
+from survey.respondent import routes as respondent_routes
 from survey.sessions import ServerSessionInterface
 
 CONTENT_SECURITY_POLICY = (
@@ -118,6 +119,14 @@ def _security_headers(response):
     return response
 
 
+def _answers_kept() -> str:
+    """The sentence "Answers you saved earlier are kept", where it is true: for a respondent
+    whose session still holds their link (the close, which deletes drafts, ends such
+    sessions); nobody else has saved answers, and a thanked respondent's are sent, not kept."""
+    return " " + _("Answers you saved earlier are kept.") if session.get(
+        respondent_routes.TOKEN) else ""
+
+
 def _register_error_pages(app: Flask) -> None:
     def page(status: int, title: str, message: str):
         return render_template("site/error.html", title=title, message=message), status
@@ -126,22 +135,25 @@ def _register_error_pages(app: Flask) -> None:
     def csrf_error(_error):
         if request.blueprint in drafts.STAFF_BLUEPRINTS:
             return drafts.keep_and_log_in_again(logged_in=current_user() is not None)
+        closed = respondent_routes.ended_by_close() if request.blueprint != "auth" else None
+        if closed is not None:
+            return closed
         if not session:  # the session itself ended (or cookies are blocked)
             return page(
                 400,
                 _("Your session has ended"),
                 _(
-                    "Open the link in your e-mail again (or log in again) to continue."
-                    " Answers you saved on earlier pages are kept."
+                    "Open the link in your e-mail again (or log in again). It shows whether"
+                    " the survey is still open and whether your answers have arrived. If you"
+                    " have not sent them and the survey is open, you continue with the answers"
+                    " you saved on earlier pages."
                 ),
             )
         return page(
             400,
             _("The form has expired"),
-            _(
-                "For your security the form could not be accepted. Go back, reload the page"
-                " and send it again. Answers you saved earlier are kept."
-            ),
+            _("For your security the form could not be accepted. Go back, reload the page"
+              " and send it again.") + _answers_kept(),
         )
 
     @app.errorhandler(400)
@@ -169,5 +181,5 @@ def _register_error_pages(app: Flask) -> None:
         return page(
             500,
             _("Something went wrong"),
-            _("The error has been recorded. Answers you saved earlier are kept."),
+            _("The error has been recorded.") + _answers_kept(),
         )

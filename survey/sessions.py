@@ -6,10 +6,17 @@ sealed with a key derived from them, so the session table alone cannot tell whic
 ``SESSION_BLOCK`` bytes: every respondent's session fits one block, so all have one length
 whatever they hold (a language, a link, "submitted"). Expiry is a date that slides forward
 with use; a row is only rewritten when its content or expiry date changes.
+
+A respondent's cookie starts with their round's id (``12.<random>``), which every respondent
+of the round shares: when their row is gone, the app can still tell whether the round closed
+(:attr:`Session.named_round`). The session that follows a submit has a cookie derived from the
+one before it (:meth:`Session.restart` with ``forward``), so a request still carrying the old
+cookie (the second press of a double click) finds the new session.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
@@ -18,6 +25,7 @@ import secrets
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.datastructures import CallbackDict
 
 from survey import db, migrate
@@ -29,7 +37,7 @@ SESSION_BLOCK = 1024
 
 class Session(CallbackDict, SessionMixin):
     def __init__(self, initial=None, cookie: str | None = None, expires_on=None,
-                 round_id: int | None = None) -> None:
+                 round_id: int | None = None, named_round: int | None = None) -> None:
         def on_update(_self) -> None:
             self.modified = True
 
@@ -38,8 +46,12 @@ class Session(CallbackDict, SessionMixin):
         self.expires_on = expires_on
         #: The round of a respondent's session, so that closing the round ends it.
         self.round_id = round_id
+        #: The round a respondent's cookie names, kept even when the close ended their
+        #: session (and in any session begun after that), so that a page can say it closed.
+        self.named_round = named_round
         self.modified = False
         self.rotate = False
+        self.forward = False
 
     def regenerate(self) -> None:
         """Give the session a new id at the end of this request (after a privilege change:
@@ -47,14 +59,20 @@ class Session(CallbackDict, SessionMixin):
         self.rotate = True
         self.modified = True
 
-    def restart(self, round_id: int | None, keep: tuple[str, ...] = ()) -> None:
+    def restart(self, round_id: int | None, keep: tuple[str, ...] = (),
+                forward: bool = False) -> None:
         """End this session (its row goes at the end of the request) and begin a new one
-        holding only the ``keep`` values, belonging to the respondent's round or to none."""
+        holding only the ``keep`` values, belonging to the respondent's round or to none.
+
+        ``forward`` (only where the new session grants less than the old, as "thanked" after
+        a submit): the new cookie is derived from the old one, so the old cookie still opens
+        the new session; a request sent before this one's answer arrived ends where it does."""
         kept = {key: self[key] for key in keep if key in self}
         self.clear()
         self.update(kept)
         self.regenerate()
         self.round_id = round_id
+        self.forward = forward and self.cookie is not None
 
 
 def _row_id(cookie: str) -> str:
@@ -63,6 +81,24 @@ def _row_id(cookie: str) -> str:
 
 def _key(cookie: str) -> bytes:
     return derive_key(cookie, "session-content")
+
+
+def _new_cookie(round_id: int | None) -> str:
+    random = secrets.token_urlsafe(32)
+    return random if round_id is None else f"{round_id}.{random}"
+
+
+def _round_of(cookie: str) -> int | None:
+    prefix, dot, _random = cookie.partition(".")
+    return int(prefix) if dot and prefix.isdigit() and len(prefix) < 10 else None
+
+
+def _successor(cookie: str) -> str:
+    """The cookie of the session a forwarding restart begins: one-way from the old cookie, so
+    the table cannot pair the two rows, and named by the same round."""
+    random = base64.urlsafe_b64encode(derive_key(cookie, "session-successor")).decode()
+    round_id = _round_of(cookie)
+    return random.rstrip("=") if round_id is None else f"{round_id}.{random.rstrip('=')}"
 
 
 _SESSION_ROW = select(
@@ -77,14 +113,19 @@ class ServerSessionInterface(SessionInterface):
             return Session()
         if not cookie or len(cookie) > 100:
             return Session()
-        row = db.session().execute(_SESSION_ROW, {"id": _row_id(cookie)}).first()
-        if row is None or row.expires_on < dt.date.today():
-            return Session()
-        try:
-            data = json.loads(unseal_padded(_key(cookie), row.content))
-        except CannotOpen:
-            return Session()
-        return Session(data, cookie=cookie, expires_on=row.expires_on, round_id=row.round_id)
+        database = db.session()
+        opened = _open(cookie, database.execute(_SESSION_ROW, {"id": _row_id(cookie)}).first())
+        if opened is None:
+            # Perhaps a request sent before a submit's answer: the session that followed it.
+            successor = _successor(cookie)
+            opened = _open(successor,
+                           database.execute(_SESSION_ROW, {"id": _row_id(successor)}).first())
+            if opened is not None:
+                opened.modified = True  # the browser gets the new cookie
+        if opened is None:
+            return Session(named_round=_round_of(cookie))
+        opened.named_round = _round_of(opened.cookie)
+        return opened
 
     def save_session(self, app: Flask, session: Session, response: Response) -> None:
         if not migrate.schema_ready(app):
@@ -93,6 +134,7 @@ class ServerSessionInterface(SessionInterface):
         domain = self.get_cookie_domain(app)
         path = self.get_cookie_path(app)
         database = db.session()
+        successor = _successor(session.cookie) if session.forward else None
         if session.cookie and (session.rotate or not session):
             old = _row_id(session.cookie)
             database.execute(delete(ServerSession).where(ServerSession.id == old))
@@ -103,9 +145,16 @@ class ServerSessionInterface(SessionInterface):
             database.commit()
             return
         expires_on = dt.date.today() + dt.timedelta(days=app.config["SESSION_IDLE_DAYS"])
-        if session.cookie is None:
+        if successor is not None:
+            # Both presses of a double click forward to the same row: the later one replaces it.
+            session.cookie = successor
+            store = _replacing_insert(database, _row_id(successor))
+        elif session.cookie is None:
             _delete_expired(app, database)
-            session.cookie = secrets.token_urlsafe(32)
+            # A session begun after the close ended one still names its round, so its pages
+            # can keep saying that the survey closed.
+            session.cookie = _new_cookie(
+                session.round_id if session.round_id is not None else session.named_round)
             store = insert(ServerSession).values(id=_row_id(session.cookie))
         elif not session.modified and session.expires_on == expires_on:
             return
@@ -125,6 +174,26 @@ class ServerSessionInterface(SessionInterface):
             samesite=self.get_cookie_samesite(app),
         )
         response.vary.add("Cookie")
+
+
+def _open(cookie: str, row) -> Session | None:
+    if row is None or row.expires_on < dt.date.today():
+        return None
+    try:
+        data = json.loads(unseal_padded(_key(cookie), row.content))
+    except CannotOpen:
+        return None
+    return Session(data, cookie=cookie, expires_on=row.expires_on, round_id=row.round_id)
+
+
+def _replacing_insert(database, row_id: str):
+    """An insert of the row ``row_id`` that replaces one already there (given its values
+    later, like the plain insert and update)."""
+    dialect = postgresql if database.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(ServerSession).values(id=row_id)
+    return statement.on_conflict_do_update(
+        index_elements=["id"],
+        set_={name: statement.excluded[name] for name in ("content", "expires_on", "round_id")})
 
 
 def _seal(cookie: str, data: dict) -> bytes:

@@ -91,7 +91,7 @@ def respondent_required(view):
             return _render("respondent/already_submitted.html")
         token = session.get(TOKEN)
         if token is None:
-            return _render("respondent/session_ended.html", 403)
+            return session_ended()
         database = db.session()
         if request.method == "POST":
             # A POST saves the draft or submits only if the link can still be answered: the
@@ -111,6 +111,24 @@ def respondent_required(view):
     return wrapper
 
 
+def session_ended():
+    """The page for a respondent whose session is gone (it expired, or cookies are blocked):
+    their link tells them where they stand; or the close ended it (:func:`ended_by_close`)."""
+    return ended_by_close() or _render("respondent/session_ended.html", 403)
+
+
+def ended_by_close():
+    """If the respondent's cookie names a round that has closed, the close ended their
+    session (every session that held its link or its thanks): the closed page, saying that
+    answers sent before it are in and the rest went with it (true whether they were thanked
+    before the close or were still answering, which nothing left can tell apart). Else None."""
+    round_id = getattr(session, "named_round", None)
+    round_ = db.session().get(Round, round_id) if round_id is not None else None
+    if round_ is None or round_.state != "closed":
+        return None
+    return _render("respondent/closed.html", 403, round=round_, ended=True)
+
+
 def _is_submit() -> bool:
     """A press of "Send" on the review page (perhaps the second of a double click)."""
     return (request.method == "POST" and request.endpoint == "respondent.review"
@@ -120,8 +138,10 @@ def _is_submit() -> bool:
 def _thanked(round_):
     """The link's answers are in: the session that held the token ends, and a new one holds
     only "thanked" (ended with the round), the language and the CSRF token, so a resent form
-    meets the thanks, not "the form has expired"."""
-    session.restart(round_.id, keep=("lang", current_app.config["WTF_CSRF_FIELD_NAME"]))
+    meets the thanks, not "the form has expired". Its cookie follows from the old one, so the
+    second press of a double click, sent with the old cookie, meets the thanks too."""
+    session.restart(round_.id, keep=("lang", current_app.config["WTF_CSRF_FIELD_NAME"]),
+                    forward=True)
     session[SUBMITTED] = round_.id
     return redirect(url_for("respondent.thanks"))
 

@@ -190,12 +190,14 @@ class Respondent:
         _, where, _ = self.browser.post(f"/s/{token}", {})
         assert where.endswith("/svar/sida/" + where.rsplit("/", 1)[1]), where
         _, _, page = self.browser.get("/svar/granska")
-        self.form = {"csrf_token": csrf(page)}
+        # What the "Skicka" button sends (its name and value tell a submit from "Back").
+        self.form = {"csrf_token": csrf(page), "action": "submit"}
 
     def submit(self, after: float = 0) -> str:
         """Press "Skicka" `after` seconds: "acknowledged" (the thanks page), "told closed" (the
-        round closed before the submit arrived), "session ended" (the close ended the
-        respondent's session first), "already sent" (the page of a repeated submit), or the
+        round closed before the submit arrived), "closed the session" (the close ended the
+        respondent's session first, and the page says so), "session ended" (the page of a
+        session that ended otherwise), "already sent" (the page of a repeated submit), or the
         status."""
         time.sleep(after)
         status, where, page = self.browser.send("/svar/granska", self.form, follow=False)
@@ -205,6 +207,8 @@ class Respondent:
             status, where, page = self.browser.get(urllib.parse.urlsplit(where).path)
         if "innan dina svar kom fram" in page:
             return "told closed"
+        if "Din session avslutades när enkäten stängdes" in page:
+            return "closed the session"
         if status in (400, 403) and ("Din session har avslutats" in page
                                      or "Öppna din länk igen" in page):
             return "session ended"
