@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
-from questionnaires.errors import ExpressionError
+from questionnaires.errors import N_, ExpressionError, Message
 
 #: Guards against inputs that would otherwise exhaust Python's recursion or int parsing.
 MAX_LENGTH = 10_000
@@ -293,17 +293,20 @@ class _Token:
 
 def tokenize(text: str) -> list[_Token]:
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"condition is longer than {MAX_LENGTH} characters", 0, text)
+        raise ExpressionError(Message(N_("condition is longer than {length} characters"),
+                                      length=MAX_LENGTH), 0, text)
     tokens: list[_Token] = []
     position = 0
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
-            raise ExpressionError(f"unexpected character {text[position]!r}", position, text)
+            raise ExpressionError(Message(N_("unexpected character {character!r}"),
+                                          character=text[position]), position, text)
         kind = match.lastgroup or ""
         token = match.group()
         if kind == "int" and len(token) > MAX_DIGITS:
-            raise ExpressionError(f"number {token[:12]}… is too long", position, text)
+            raise ExpressionError(Message(N_("number {start}… is too long"), start=token[:12]),
+                                  position, text)
         if kind == "name" and token in KEYWORDS:
             kind = "keyword"
         if kind != "space":
@@ -324,11 +327,11 @@ class _Parser:
     def current(self) -> _Token:
         return self.tokens[self.index]
 
-    def error(self, message: str, token: _Token | None = None) -> ExpressionError:
+    def error(self, message: Message, token: _Token | None = None) -> ExpressionError:
         return ExpressionError(message, (token or self.current).position, self.text)
 
     def describe(self, token: _Token) -> str:
-        return "the end of the condition" if token.kind == "end" else repr(token.text)
+        return Message(N_("the end of the condition")) if token.kind == "end" else repr(token.text)
 
     def accept(self, text: str) -> _Token | None:
         token = self.current
@@ -340,30 +343,33 @@ class _Parser:
     def expect(self, text: str, why: str) -> _Token:
         token = self.accept(text)
         if token is None:
-            raise self.error(f"expected {text!r} {why}, found {self.describe(self.current)}")
+            raise self.error(Message(N_("expected {text!r} {why}, found {found}"), text=text,
+                                     why=why, found=self.describe(self.current)))
         return token
 
     def condition_operand(self, node: Expression, token: _Token, where: str) -> Expression:
         if not is_condition(node):
-            raise self.error(f"{node} is a number, not a condition ({where})", token)
+            raise self.error(Message(N_("{node} is a number, not a condition ({where})"),
+                                     node=str(node), where=where), token)
         return node
 
     def value_operand(self, node: Expression, token: _Token) -> Expression:
         if not is_value(node):
-            raise self.error(f"cannot compare the condition {node}; compare a variable", token)
+            raise self.error(Message(N_("cannot compare the condition {node}; compare a "
+                                        "variable"), node=str(node)), token)
         return node
 
     def parse(self) -> Expression:
         start = self.current
         node = self.or_expr()
         if self.current.kind != "end":
-            raise self.error(f"unexpected {self.describe(self.current)}")
-        return self.condition_operand(node, start, "a condition is needed here")
+            raise self.error(Message(N_("unexpected {found}"), found=self.describe(self.current)))
+        return self.condition_operand(node, start, Message(N_("a condition is needed here")))
 
     def or_expr(self) -> Expression:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(f"condition is nested more than {MAX_DEPTH} levels deep")
+            raise self.error(_too_deep())
         node = self.chain("or", self.and_expr, or_)
         self.depth -= 1
         return node
@@ -378,7 +384,7 @@ class _Parser:
             parts.append((self.current, part()))
         if len(parts) == 1:
             return parts[0][1]
-        where = f"around {keyword!r}"
+        where = Message(N_("around {keyword!r}"), keyword=keyword)
         return combine(*(self.condition_operand(node, start, where) for start, node in parts))
 
     def not_expr(self) -> Expression:
@@ -387,10 +393,10 @@ class _Parser:
             return self.comparison()
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise self.error(f"condition is nested more than {MAX_DEPTH} levels deep")
+            raise self.error(_too_deep())
         operand = self.not_expr()
         self.depth -= 1
-        return Not(self.condition_operand(operand, token, "after 'not'"))
+        return Not(self.condition_operand(operand, token, Message(N_("after 'not'"))))
 
     def comparison(self) -> Expression:
         start = self.current
@@ -404,12 +410,13 @@ class _Parser:
                 token.text, self.value_operand(left, start), self.value_operand(right, right_token)
             )
             if self.current.kind == "op":
-                raise self.error("comparisons cannot be chained; join them with 'and'")
+                raise self.error(Message(N_("comparisons cannot be chained; join them with "
+                                            "'and'")))
             return node
         negated = False
         if token.kind == "keyword" and token.text == "not":
             if self.tokens[self.index + 1].text != "in":
-                raise self.error("expected 'in' after 'not' here")
+                raise self.error(Message(N_("expected 'in' after 'not' here")))
             self.index += 1
             negated = True
         if self.accept("in") is not None:
@@ -417,17 +424,18 @@ class _Parser:
         return left
 
     def code_list(self) -> tuple[int, ...]:
-        self.expect("(", "after 'in'")
+        self.expect("(", Message(N_("after 'in'")))
         codes = [self.integer()]
         while self.accept(",") is not None:
             codes.append(self.integer())
-        self.expect(")", "to close the list of codes")
+        self.expect(")", Message(N_("to close the list of codes")))
         return tuple(codes)
 
     def integer(self) -> int:
         token = self.current
         if token.kind != "int":
-            raise self.error(f"expected a whole number, found {self.describe(token)}")
+            raise self.error(Message(N_("expected a whole number, found {found}"),
+                                     found=self.describe(token)))
         self.index += 1
         return int(token.text)
 
@@ -443,32 +451,38 @@ class _Parser:
             return Name(token.text)
         if self.accept("(") is not None:
             node = self.or_expr()
-            self.expect(")", "to close '('")
+            self.expect(")", Message(N_("to close '('")))
             return node
-        raise self.error(f"expected a variable, a number or '(', found {self.describe(token)}")
+        raise self.error(Message(N_("expected a variable, a number or '(', found {found}"),
+                                 found=self.describe(token)))
 
     def call(self, function: _Token) -> Expression:
-        self.expect("(", f"after {function.text!r}")
+        self.expect("(", Message(N_("after {function!r}"), function=function.text))
         if function.text == "answered":
             token = self.current
             if token.kind != "name" or token.text in FUNCTIONS:
-                raise self.error("answered(...) takes one variable name")
+                raise self.error(Message(N_("answered(...) takes one variable name")))
             self.index += 1
-            self.expect(")", "after the variable: answered(...) takes one variable")
+            self.expect(")", Message(N_("after the variable: answered(...) takes one variable")))
             return Answered(Name(token.text))
         arguments = []
         while True:
             token = self.current
             argument = self.or_expr()
-            arguments.append(self.condition_operand(argument, token, f"in {function.text}(...)"))
+            where = Message(N_("in {function}(...)"), function=function.text)
+            arguments.append(self.condition_operand(argument, token, where))
             if self.accept(",") is None:
                 break
-        self.expect(")", f"to close {function.text}(")
+        self.expect(")", Message(N_("to close {function}("), function=function.text))
         return AnyOf(tuple(arguments)) if function.text == "any" else CountOf(tuple(arguments))
 
 
 def parse(text: str) -> Expression:
     """Parse a condition; raise :class:`ExpressionError` (and nothing else) when it is bad."""
     if not isinstance(text, str):
-        raise ExpressionError("a condition must be text", 0, repr(text))
+        raise ExpressionError(Message(N_("a condition must be text")), 0, repr(text))
     return _Parser(text).parse()
+
+
+def _too_deep() -> Message:
+    return Message(N_("condition is nested more than {depth} levels deep"), depth=MAX_DEPTH)

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from questionnaires import expressions as ex
-from questionnaires.errors import DefinitionError, ExpressionError, Problem
+from questionnaires.errors import N_, DefinitionError, ExpressionError, Message, Problem
 from questionnaires.fingerprint import canonical_json, fingerprint_of
 from questionnaires.model import (
     BINARY_OPTIONS,
@@ -102,10 +102,12 @@ def _read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except IsADirectoryError:
-        raise DefinitionError([Problem(str(path), 0, 0, "cannot read: is a directory")]) from None
+        message = Message(N_("cannot read: is a directory"))
+        raise DefinitionError([Problem(str(path), 0, 0, message)]) from None
     except OSError as error:
         reason = error.strerror or str(error)
-        raise DefinitionError([Problem(str(path), 0, 0, f"cannot read: {reason}")]) from None
+        raise DefinitionError([Problem(str(path), 0, 0, Message(N_("cannot read: {reason}"),
+                                                            reason=reason))]) from None
     return decode(data, str(path))
 
 
@@ -119,8 +121,8 @@ def decode(data: bytes, filename: str) -> str:
         before = data[:error.start]
         line = before.count(b"\n") + 1
         column = error.start - (before.rfind(b"\n") + 1) + 1
-        message = (f"not a UTF-8 text file (byte 0x{data[error.start]:02x} cannot be decoded); "
-                   "save the definition as UTF-8")
+        message = Message(N_("not a UTF-8 text file (byte {byte} cannot be decoded); save the "
+                             "definition as UTF-8"), byte=f"0x{data[error.start]:02x}")
         raise DefinitionError([Problem(filename, line, column, message)]) from None
 
 
@@ -133,9 +135,10 @@ def from_canonical_json(text: str) -> Questionnaire:
     try:
         root = _from_plain(json.loads(text))
     except ValueError as error:
-        raise DefinitionError([Problem("<canonical>", 0, 0, f"not JSON: {error}")]) from None
+        raise DefinitionError([Problem("<canonical>", 0, 0, Message(N_("not JSON: {error}"),
+                                                                  error=str(error)))]) from None
     except RecursionError:
-        message = f"nested more than {MAX_NESTING} levels deep"
+        message = Message(N_("nested more than {depth} levels deep"), depth=MAX_NESTING)
         raise DefinitionError([Problem("<canonical>", 0, 0, message)]) from None
     return _Builder("<canonical>").build(root)
 
@@ -146,17 +149,21 @@ def _compose(text: str, filename: str) -> Node:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        message = f"YAML syntax: {error.problem or error.context}"
-        if "expected ',' or" in message:
-            message += "; put a text containing : ? # or , in quotes"
+        reason = error.problem or error.context
+        message = Message(N_("YAML syntax: {reason}"), reason=reason)
+        if "expected ',' or" in str(reason):
+            message = Message(N_("YAML syntax: {reason}; put a text containing : ? # or , in "
+                                 "quotes"), reason=reason)
         raise DefinitionError([Problem(filename, line, column, message)]) from None
     except yaml.YAMLError as error:
-        raise DefinitionError([Problem(filename, 0, 0, f"YAML: {error}")]) from None
+        raise DefinitionError([Problem(filename, 0, 0, Message(N_("YAML: {error}"),
+                                                            error=str(error)))]) from None
     except RecursionError:
-        message = f"the file is nested more than {MAX_NESTING} levels deep"
+        message = Message(N_("the file is nested more than {depth} levels deep"),
+                          depth=MAX_NESTING)
         raise DefinitionError([Problem(filename, 1, 1, message)]) from None
     if root is None:
-        raise DefinitionError([Problem(filename, 1, 1, "the file is empty")])
+        raise DefinitionError([Problem(filename, 1, 1, Message(N_("the file is empty")))])
     return _Converter(filename).convert(root)
 
 
@@ -183,7 +190,7 @@ class _Converter:
             raise DefinitionError(self.problems)
         return node
 
-    def problem(self, node: yaml.Node, message: str) -> None:
+    def problem(self, node: yaml.Node, message: Message) -> None:
         mark = node.start_mark
         self.problems.append(Problem(self.filename, mark.line + 1, mark.column + 1, message))
 
@@ -192,10 +199,11 @@ class _Converter:
             return self.done[id(node)]
         line, column = node.start_mark.line + 1, node.start_mark.column + 1
         if id(node) in self.active:
-            self.problem(node, "an alias refers to the anchor it is inside")
+            self.problem(node, Message(N_("an alias refers to the anchor it is inside")))
             return Node(None, line, column)
         if depth > MAX_NESTING:
-            self.problem(node, f"nested more than {MAX_NESTING} levels deep")
+            self.problem(node, Message(N_("nested more than {depth} levels deep"),
+                                       depth=MAX_NESTING))
             return Node(None, line, column)
         self.active.add(id(node))
         if isinstance(node, yaml.MappingNode):
@@ -205,7 +213,7 @@ class _Converter:
                 key = self.node(key_node, depth + 1)
                 name = key.raw if key.raw is not None else "?"
                 if name in values:
-                    self.problem(key_node, f"duplicate key {name!r}")
+                    self.problem(key_node, Message(N_("duplicate key {name!r}"), name=name))
                 values[name] = self.node(value_node, depth + 1)
                 keys[name] = key
             result = Node(values, line, column, keys=keys)
@@ -255,7 +263,7 @@ class _Builder:
 
     # -- reporting -------------------------------------------------------------------------
 
-    def problem(self, node: Node, message: str, column: int | None = None) -> None:
+    def problem(self, node: Node, message: Message, column: int | None = None) -> None:
         self.problems.append(
             Problem(self.file, node.line, node.column if column is None else column, message)
         )
@@ -265,7 +273,7 @@ class _Builder:
         questionnaire = self.questionnaire(root)
         if self.problems or questionnaire is None:
             if not self.problems:
-                self.problem(root, "the definition is incomplete")
+                self.problem(root, Message(N_("the definition is incomplete")))
             raise DefinitionError(sorted(self.problems, key=lambda p: (p.line, p.column)))
         canonical = canonical_json(questionnaire)
         return dataclasses.replace(
@@ -278,26 +286,25 @@ class _Builder:
         self, node: Node, what: str, required: set[str], optional: set[str]
     ) -> dict[str, Node] | None:
         if not isinstance(node.value, dict):
-            self.problem(node, f"{what} must be a mapping of keys and values")
+            self.problem(node, Message(N_("{what} must be a mapping of keys and values"),
+                                       what=what))
             return None
         allowed = required | optional
         misspelt = set()
         for key, key_node in node.keys.items():
             if key not in allowed:
                 hint = difflib.get_close_matches(key, sorted(allowed), n=1)
-                also = f"; did you mean {hint[0]!r}?" if hint else ""
                 misspelt.update(hint)
-                self.problem(
-                    key_node,
-                    f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))}){also}",
-                )
+                self.problem(key_node, Message(
+                    N_("unknown key {key!r} in {what} (allowed: {allowed}){also}"), key=key,
+                    what=what, allowed=", ".join(sorted(allowed)), also=_did_you_mean(hint)))
         for key in sorted(required - node.value.keys() - misspelt):
-            self.problem(node, f"{what} is missing the key {key!r}")
+            self.problem(node, Message(N_("{what} is missing the key {key!r}"), what=what, key=key))
         return node.value
 
     def sequence(self, node: Node, what: str, empty_message: str) -> list[Node]:
         if not isinstance(node.value, list):
-            self.problem(node, f"{what} must be a list")
+            self.problem(node, Message(N_("{what} must be a list"), what=what))
             return []
         if not node.value:
             self.problem(node, empty_message)
@@ -305,26 +312,28 @@ class _Builder:
 
     def string(self, node: Node, what: str) -> str | None:
         if isinstance(node.value, dict | list) or node.raw is None:
-            self.problem(node, f"{what} must be text")
+            self.problem(node, Message(N_("{what} must be text"), what=what))
             return None
         if node.value is None or not node.raw.strip():
-            self.problem(node, f"{what} is empty")
+            self.problem(node, Message(N_("{what} is empty"), what=what))
             return None
         return node.raw.strip()
 
     def integer(self, node: Node, what: str, minimum: int | None = None) -> int | None:
         value = node.value
         if not isinstance(value, int) or isinstance(value, bool):
-            self.problem(node, f"{what} must be a whole number, not {node.raw or value!r}")
+            self.problem(node, Message(N_("{what} must be a whole number, not {value!r}"),
+                                       what=what, value=node.raw or value))
             return None
         if minimum is not None and value < minimum:
-            self.problem(node, f"{what} must be {minimum} or more, not {value}")
+            self.problem(node, Message(N_("{what} must be {minimum} or more, not {value}"),
+                                       what=what, minimum=minimum, value=value))
             return None
         return value
 
     def boolean(self, node: Node, what: str) -> bool | None:
         if not isinstance(node.value, bool):
-            self.problem(node, f"{what} must be true or false")
+            self.problem(node, Message(N_("{what} must be true or false"), what=what))
             return None
         return node.value
 
@@ -333,14 +342,13 @@ class _Builder:
         if name is None:
             return None
         if not NAME_PATTERN.fullmatch(name):
-            self.problem(
-                node,
-                f"{what} {name!r} must start with a lower-case letter and use only a-z, 0-9 "
-                "and _ (at most 32 characters)",
-            )
+            self.problem(node, Message(
+                N_("{what} {name!r} must start with a lower-case letter and use only a-z, 0-9 "
+                   "and _ (at most 32 characters)"), what=what, name=name))
             return None
         if name in RESERVED_NAMES:
-            self.problem(node, f"{what} {name!r} is a reserved word")
+            self.problem(node, Message(N_("{what} {name!r} is a reserved word"), what=what,
+                                       name=name))
             return None
         return name
 
@@ -354,7 +362,8 @@ class _Builder:
         values = {}
         for lang in ("sv", "en"):
             if lang in fields:
-                values[lang] = self.string(fields[lang], f"{what} ({lang})")
+                values[lang] = self.string(fields[lang], Message(N_("{what} ({lang})"),
+                                                                 what=what, lang=lang))
                 if values[lang] is not None:
                     self.placeholders(fields[lang], values[lang])
         if values.get("sv") is None or values.get("en") is None:
@@ -364,19 +373,17 @@ class _Builder:
     def placeholders(self, node: Node, text: str) -> None:
         for match in _PLACEHOLDER.finditer(text):
             if match.group() != YEAR_PLACEHOLDER:
-                self.problem(
-                    node,
-                    f"unknown placeholder {match.group()!r}; only {YEAR_PLACEHOLDER} "
-                    "(the round's reference year) is replaced",
-                )
+                self.problem(node, Message(
+                    N_("unknown placeholder {found!r}; only {year} (the round's reference "
+                       "year) is replaced"), found=match.group(), year=YEAR_PLACEHOLDER))
 
     def register(self, name: str, node: Node) -> bool:
         """Claim a variable name; False (and a problem) when it is taken."""
         if name in self.names:
             first = self.names[name]
-            self.problem(
-                node, f"duplicate variable name {name!r} (first used at line {first.line})"
-            )
+            self.problem(node, Message(
+                N_("duplicate variable name {name!r} (first used at line {line})"), name=name,
+                line=first.line))
             return False
         self.names[name] = node
         return True
@@ -385,19 +392,23 @@ class _Builder:
 
     def questionnaire(self, root: Node) -> Questionnaire | None:
         fields = self.mapping(
-            root, "the definition", {"id", "title", "pages"}, {"intro", "scales", "derived"}
+            root, Message(N_("the definition")), {"id", "title", "pages"},
+            {"intro", "scales", "derived"},
         )
         if fields is None:
             return None
-        qid = self.name(fields["id"], "the questionnaire id") if "id" in fields else None
-        title = self.text(fields["title"], "the title") if "title" in fields else None
-        intro = self.text(fields["intro"], "the introduction") if "intro" in fields else None
+        qid = (self.name(fields["id"], Message(N_("the questionnaire id")))
+               if "id" in fields else None)
+        title = self.text(fields["title"], Message(N_("the title"))) if "title" in fields else None
+        intro = (self.text(fields["intro"], Message(N_("the introduction")))
+                 if "intro" in fields else None)
         if "scales" in fields:
             self.scale_definitions(fields["scales"])
         pages: list[Page] = []
         page_ids: dict[str, Node] = {}
         for page_node in (
-            self.sequence(fields["pages"], "pages", "the questionnaire has no pages")
+            self.sequence(fields["pages"], "pages",
+                          Message(N_("the questionnaire has no pages")))
             if "pages" in fields
             else []
         ):
@@ -418,16 +429,17 @@ class _Builder:
 
     def scale_definitions(self, node: Node) -> None:
         if not isinstance(node.value, dict):
-            self.problem(node, "scales must be a mapping from scale name to scale")
+            self.problem(node, Message(N_("scales must be a mapping from scale name to scale")))
             return
         for name, scale_node in node.value.items():
             key = node.keys[name]
-            if self.name(key, "the scale name") is None:
+            if self.name(key, Message(N_("the scale name"))) is None:
                 continue
-            fields = self.mapping(scale_node, f"scale {name!r}", {"options"}, {"yes_codes"})
+            scale = Message(N_("scale {name!r}"), name=name)
+            fields = self.mapping(scale_node, scale, {"options"}, {"yes_codes"})
             if fields is None or "options" not in fields:
                 continue
-            options = self.options(fields["options"], f"scale {name!r}")
+            options = self.options(fields["options"], scale)
             yes_codes = ()
             if "yes_codes" in fields:
                 yes_codes = self.yes_codes(fields["yes_codes"], options, name)
@@ -435,88 +447,99 @@ class _Builder:
 
     def yes_codes(self, node: Node, options: tuple[Option, ...], scale: str) -> tuple[int, ...]:
         codes = []
-        for code_node in self.sequence(node, "yes_codes", "yes_codes is empty; leave it out"):
-            code = self.integer(code_node, "a yes code", 0)
+        for code_node in self.sequence(node, "yes_codes",
+                                       Message(N_("yes_codes is empty; leave it out"))):
+            code = self.integer(code_node, Message(N_("a yes code")), 0)
             if code is None:
                 continue
             option = next((o for o in options if o.code == code), None)
             if option is None:
-                self.problem(code_node, f"yes code {code} is not a code of scale {scale!r}")
+                self.problem(code_node, Message(
+                    N_("yes code {code} is not a code of scale {scale!r}"), code=code,
+                    scale=scale))
             elif not option.substantive:
-                self.problem(code_node, f"yes code {code} is a {option.role.value} answer")
+                self.problem(code_node, Message(N_("yes code {code} is a {role} answer"), code=code,
+                                                role=option.role.value))
             else:
                 codes.append(code)
         return tuple(codes)
 
     def options(
-        self, node: Node, what: str, conditions: Callable[[str], str | None] | None = None
+        self, node: Node, what: str,
+        conditions: Callable[[str], Message | None] | None = None,
     ) -> tuple[Option, ...]:
         """The options of a list; ``conditions`` checks the names an option's ``show_if``
         uses, and is ``None`` where options cannot have one (a scale, a grid)."""
         options: list[Option] = []
         seen: dict[int, Node] = {}
-        for option_node in self.sequence(node, f"the options of {what}", f"{what} has no options"):
-            fields = self.mapping(
-                option_node, f"an option of {what}", {"code", "sv", "en"}, {"role", "show_if"}
-            )
+        for option_node in self.sequence(node, Message(N_("the options of {what}"), what=what),
+                                         Message(N_("{what} has no options"), what=what)):
+            fields = self.mapping(option_node, Message(N_("an option of {what}"), what=what),
+                                  {"code", "sv", "en"}, {"role", "show_if"})
             if fields is None:
                 continue
-            code = self.integer(fields["code"], "the code", 0) if "code" in fields else None
+            code = (self.integer(fields["code"], Message(N_("the code")), 0)
+                    if "code" in fields else None)
             if code is not None and code in seen:
-                self.problem(
-                    fields["code"],
-                    f"duplicate code {code} in {what} (first at line {seen[code].line})",
-                )
+                self.problem(fields["code"], Message(
+                    N_("duplicate code {code} in {what} (first at line {line})"), code=code,
+                    what=what, line=seen[code].line))
                 code = None
             elif code is not None:
                 seen[code] = fields["code"]
-            label = self.translations(option_node, fields, f"option {code}")
+            label = self.translations(option_node, fields,
+                                      Message(N_("option {code}"), code=code))
             role = OptionRole.SUBSTANTIVE
             if "role" in fields:
-                raw = self.string(fields["role"], "the role")
+                raw = self.string(fields["role"], Message(N_("the role")))
                 try:
                     role = OptionRole(raw)
                 except ValueError:
                     choices = ", ".join(r.value for r in OptionRole)
-                    self.problem(fields["role"], f"unknown role {raw!r} (use one of {choices})")
+                    self.problem(fields["role"], Message(
+                        N_("unknown role {role!r} (use one of {choices})"), role=raw,
+                        choices=choices))
             show_if = None
             if "show_if" in fields and conditions is None:
-                self.problem(
-                    fields["show_if"],
-                    f"an option of {what} cannot have show_if; only the options written in a "
-                    "single or multiple question can",
-                )
+                self.problem(fields["show_if"], Message(
+                    N_("an option of {what} cannot have show_if; only the options written in a "
+                       "single or multiple question can"), what=what))
             elif "show_if" in fields:
                 show_if = self.condition(fields["show_if"], conditions)
             if code is not None and label is not None:
                 options.append(Option(code, label, role, show_if))
         if isinstance(node.value, list) and len(node.value) == 1:
-            self.problem(node, f"{what} has a single option; give at least two")
+            self.problem(node, Message(N_("{what} has a single option; give at least two"),
+                                       what=what))
         return tuple(options)
 
     def page(self, node: Node, page_ids: dict[str, Node]) -> Page | None:
-        fields = self.mapping(node, "a page", {"id", "title", "questions"}, {"intro", "show_if"})
+        fields = self.mapping(node, Message(N_("a page")), {"id", "title", "questions"},
+                              {"intro", "show_if"})
         if fields is None:
             return None
-        pid = self.name(fields["id"], "the page id") if "id" in fields else None
+        pid = self.name(fields["id"], Message(N_("the page id"))) if "id" in fields else None
         if pid is not None and pid in page_ids:
-            self.problem(
-                fields["id"], f"duplicate page id {pid!r} (first at line {page_ids[pid].line})"
-            )
+            self.problem(fields["id"], Message(
+                N_("duplicate page id {pid!r} (first at line {line})"), pid=pid,
+                line=page_ids[pid].line))
         elif pid is not None:
             page_ids[pid] = fields["id"]
         title = (
-            self.text(fields["title"], f"the title of page {pid}") if "title" in fields else None
+            self.text(fields["title"], Message(N_("the title of page {pid}"), pid=pid))
+            if "title" in fields else None
         )
         intro = (
-            self.text(fields["intro"], f"the intro of page {pid}") if "intro" in fields else None
+            self.text(fields["intro"], Message(N_("the intro of page {pid}"), pid=pid))
+            if "intro" in fields else None
         )
         show_if = None
         if "show_if" in fields:
             show_if = self.condition(fields["show_if"], self.answer_reference_check(pid))
         questions: list[Question] = []
         question_nodes = (
-            self.sequence(fields["questions"], "questions", f"page {pid!r} has no questions")
+            self.sequence(fields["questions"], "questions",
+                          Message(N_("page {pid!r} has no questions"), pid=pid))
             if "questions" in fields
             else []
         )
@@ -537,37 +560,41 @@ class _Builder:
         self, node: Node, page_id: str | None, page_if: ex.Expression | None
     ) -> Question | None:
         if not isinstance(node.value, dict):
-            self.problem(node, "a question must be a mapping of keys and values")
+            self.problem(node, Message(N_("a question must be a mapping of keys and values")))
             return None
         qtype = None
         if "type" in node.value:
-            raw = self.string(node.value["type"], "the question type")
+            raw = self.string(node.value["type"], Message(N_("the question type")))
             try:
                 qtype = QuestionType(raw)
             except ValueError:
                 choices = ", ".join(t.value for t in QuestionType)
-                self.problem(
-                    node.value["type"], f"unknown question type {raw!r} (use one of {choices})"
-                )
+                self.problem(node.value["type"], Message(
+                    N_("unknown question type {type!r} (use one of {choices})"), type=raw,
+                    choices=choices))
         extra = _TYPE_KEYS[qtype] if qtype else set().union(*_TYPE_KEYS.values())
         fields = self.mapping(
             node,
-            f"a {qtype or 'question'} question",
+            Message(N_("a {type} question"), type=qtype.value) if qtype
+            else Message(N_("a question")),
             {"id", "type", "text"},
             _QUESTION_KEYS | extra,
         )
         assert fields is not None
-        qid = self.name(fields["id"], "the question id") if "id" in fields else None
+        qid = self.name(fields["id"], Message(N_("the question id"))) if "id" in fields else None
         # Other questions' ids are their variable names, checked as such by register().
         named_apart = qtype in (QuestionType.GRID, QuestionType.MULTIPLE)
         if named_apart and qid is not None and qid in self.question_ids:
             first = self.question_ids[qid].line
-            self.problem(fields["id"], f"duplicate question id {qid!r} (first at line {first})")
+            self.problem(fields["id"], Message(
+                N_("duplicate question id {qid!r} (first at line {line})"), qid=qid, line=first))
         elif qid is not None:
             self.question_ids[qid] = fields["id"]
-        what = f"question {qid!r}"
-        text = self.text(fields["text"], f"the text of {what}") if "text" in fields else None
-        help_text = self.text(fields["help"], f"the help of {what}") if "help" in fields else None
+        what = Message(N_("question {qid!r}"), qid=qid)
+        text = (self.text(fields["text"], Message(N_("the text of {what}"), what=what))
+                if "text" in fields else None)
+        help_text = (self.text(fields["help"], Message(N_("the help of {what}"), what=what))
+                     if "help" in fields else None)
         show_if = None
         if "show_if" in fields:
             show_if = self.condition(fields["show_if"], self.answer_reference_check(page_id))
@@ -587,25 +614,27 @@ class _Builder:
         if qtype is QuestionType.NUMBER:
             # Negative values are the exports' codes for "not asked" and "skipped".
             minimum = self.integer(fields["min"], "min", 0) if "min" in fields else 0
-            maximum = self.integer(fields["max"], "max", 0) if "max" in fields else None
+            maximum = (self.integer(fields["max"], "max", 0)
+                       if "max" in fields else None)
             if minimum is not None and maximum is not None and minimum > maximum:
-                self.problem(fields["min"], f"min {minimum} is greater than max {maximum}")
+                self.problem(fields["min"], Message(
+                    N_("min {minimum} is greater than max {maximum}"), minimum=minimum,
+                    maximum=maximum))
         if qtype is QuestionType.TEXT:
             max_length = DEFAULT_MAX_LENGTH
             if "max_length" in fields:
                 max_length = self.integer(fields["max_length"], "max_length", 1)
             if "sensitive" in fields and not sensitive:
-                self.problem(
-                    fields["sensitive"],
-                    "free text is always sensitive (it can name people); remove 'sensitive: false'",
-                )
+                self.problem(fields["sensitive"], Message(
+                    N_("free text is always sensitive (it can name people); remove "
+                       "'sensitive: false'")))
             sensitive = True
 
         items: tuple[GridItem, ...] = ()
         if qtype is QuestionType.GRID and "items" in fields:
             items = self.grid_items(fields["items"], what)
         elif qtype is QuestionType.GRID:
-            self.problem(node, f"grid {what} has no items")
+            self.problem(node, Message(N_("grid {what} has no items"), what=what))
         asked_if = _and_maybe(page_if, show_if)
         variables = self.question_variables(
             node,
@@ -637,29 +666,33 @@ class _Builder:
 
     def choices(self, node: Node, fields: dict[str, Node], what: str, conditions):
         if ("options" in fields) == ("scale" in fields):
-            self.problem(node, f"{what} needs either 'options' or 'scale' (exactly one)")
+            self.problem(node, Message(N_("{what} needs either 'options' or 'scale' (exactly "
+                                          "one)"), what=what))
             return (), None
         if "options" in fields:
             return self.options(fields["options"], what, conditions), None
-        name = self.string(fields["scale"], "the scale")
+        name = self.string(fields["scale"], Message(N_("the scale")))
         if name not in self.scales:
             hint = difflib.get_close_matches(name or "", sorted(self.scales), n=1)
-            also = f"; did you mean {hint[0]!r}?" if hint else ""
-            self.problem(fields["scale"], f"unknown scale {name!r}{also}")
+            self.problem(fields["scale"], Message(N_("unknown scale {name!r}{also}"), name=name,
+                                                  also=_did_you_mean(hint)))
             return (), None
         scale = self.scales[name]
         return scale.options, scale
 
     def grid_items(self, node: Node, what: str) -> tuple[GridItem, ...]:
         items = []
-        for item_node in self.sequence(node, "items", f"grid {what} has no items"):
-            fields = self.mapping(item_node, f"an item of {what}", {"variable", "sv", "en"}, set())
+        for item_node in self.sequence(node, "items",
+                                       Message(N_("grid {what} has no items"), what=what)):
+            fields = self.mapping(item_node, Message(N_("an item of {what}"), what=what),
+                                  {"variable", "sv", "en"}, set())
             if fields is None:
                 continue
             name = (
-                self.name(fields["variable"], "the variable name") if "variable" in fields else None
+                self.name(fields["variable"], Message(N_("the variable name")))
+                if "variable" in fields else None
             )
-            label = self.translations(item_node, fields, f"item {name}")
+            label = self.translations(item_node, fields, Message(N_("item {name}"), name=name))
             if name is not None and label is not None:
                 items.append(GridItem(name, label))
         return tuple(items)
@@ -713,7 +746,8 @@ class _Builder:
         result = []
         for name, var in wanted:
             if len(name) > 32:
-                self.problem(node, f"variable name {name!r} is longer than 32 characters")
+                self.problem(node, Message(
+                    N_("variable name {name!r} is longer than 32 characters"), name=name))
                 continue
             claimed = self.register(name, node)
             if claimed and var.yes_codes:
@@ -724,19 +758,22 @@ class _Builder:
 
     # -- conditions ------------------------------------------------------------------------
 
-    def condition(self, node: Node, check: Callable[[str], str | None]) -> ex.Expression | None:
+    def condition(
+        self, node: Node, check: Callable[[str], Message | None]
+    ) -> ex.Expression | None:
         """Parse a condition and check each variable it names with ``check``."""
         text = (
             node.raw if node.raw is not None and not isinstance(node.value, dict | list) else None
         )
         if text is None:
-            self.problem(node, "a condition must be text, such as: group == 1")
+            self.problem(node, Message(N_("a condition must be text, such as: group == 1")))
             return None
         try:
             expression = ex.parse(text)
         except ExpressionError as error:
             self.problem(
-                node, f"condition {text!r}: {error.message}", self.column_in(node, error.position)
+                node, Message(N_("condition {text!r}: {reason}"), text=text, reason=error.message),
+                self.column_in(node, error.position),
             )
             return None
         ok = True
@@ -765,33 +802,32 @@ class _Builder:
         match = re.search(rf"\b{re.escape(name)}\b", text)
         return self.column_in(node, match.start() if match else 0)
 
-    def answer_reference_check(self, page_id: str | None) -> Callable[[str], str | None]:
-        def check(name: str) -> str | None:
+    def answer_reference_check(self, page_id: str | None) -> Callable[[str], Message | None]:
+        def check(name: str) -> Message | None:
             if name in self.known.variables or any(c.name == name for c in CONTEXT_VARIABLES):
                 return None
             if name in self.declared and self.declared[name] is _DERIVED:
-                return (
-                    f"show_if cannot use the derived variable {name!r}: derived variables are "
-                    "computed after the answers; write out its condition"
-                )
+                return Message(
+                    N_("show_if cannot use the derived variable {name!r}: derived variables are "
+                       "computed after the answers; write out its condition"), name=name)
             if name in self.declared and self.declared[name] == page_id:
-                return (
-                    f"show_if uses {name!r}, which is asked on the same page; a page is answered "
-                    "at once, so conditions may only use answers from earlier pages"
-                )
+                return Message(
+                    N_("show_if uses {name!r}, which is asked on the same page; a page is "
+                       "answered at once, so conditions may only use answers from earlier pages"),
+                    name=name)
             if name in self.declared:
-                return (
-                    f"show_if uses {name!r}, which is asked later; only earlier answers may be used"
-                )
+                return Message(
+                    N_("show_if uses {name!r}, which is asked later; only earlier answers may be "
+                       "used"), name=name)
             return self.unknown(name, "show_if")
 
         return check
 
-    def unknown(self, name: str, where: str) -> str:
+    def unknown(self, name: str, where: str) -> Message:
         candidates = sorted(set(self.declared) | {c.name for c in CONTEXT_VARIABLES})
         hint = difflib.get_close_matches(name, candidates, n=1)
-        also = f"; did you mean {hint[0]!r}?" if hint else ""
-        return f"{where} uses unknown variable {name!r}{also}"
+        return Message(N_("{where} uses unknown variable {name!r}{also}"), where=where,
+                       name=name, also=_did_you_mean(hint))
 
     def lookup(self, name: str):
         """The codes a condition may compare a variable with (context variables included)."""
@@ -800,7 +836,7 @@ class _Builder:
                 return context
         return self.known.variables.get(name)
 
-    def code_problems(self, expression: ex.Expression) -> list[str]:
+    def code_problems(self, expression: ex.Expression) -> list[Message]:
         problems = []
         for name_node in ex.names_used_as_conditions(expression):
             var = self.lookup(name_node.name)
@@ -808,10 +844,9 @@ class _Builder:
                 isinstance(var, Variable) and var.kind is VariableKind.BINARY
             )
             if var is not None and not binary:
-                problems.append(
-                    f"{name_node.name!r} is not a yes/no variable; compare it, "
-                    f"for example {name_node.name} == 1"
-                )
+                problems.append(Message(
+                    N_("{name!r} is not a yes/no variable; compare it, for example {name} == 1"),
+                    name=name_node.name))
         for node in ex.walk(expression):
             if isinstance(node, ex.In) and isinstance(node.operand, ex.Name):
                 for code in node.codes:
@@ -820,7 +855,7 @@ class _Builder:
                 problems.extend(self.compare_problems(node))
         return problems
 
-    def compare_problems(self, node: ex.Compare) -> list[str]:
+    def compare_problems(self, node: ex.Compare) -> list[Message]:
         pairs = [(node.left, node.right, node.operator)]
         pairs.append((node.right, node.left, _MIRROR[node.operator]))
         problems = []
@@ -829,7 +864,7 @@ class _Builder:
                 continue
             var = self.lookup(side.name)
             if isinstance(var, Variable) and var.kind is VariableKind.TEXT:
-                problems.append(f"{node}: free text {side.name!r} cannot be compared")
+                problems.append(_not_comparable(node, side.name))
                 continue
             if operator in ("==", "!="):
                 problems.extend(self.code_problem(node, side.name, other.number))
@@ -850,36 +885,40 @@ class _Builder:
                 ]
                 labels = ", ".join(f"{o.code} ({o.label.sv})" for o in caught)
                 codes = ", ".join(str(c) for c in wanted)
-                problems.append(
-                    f"{node} also holds for {labels}; list the codes instead: "
-                    f"{side.name} in ({codes})"
-                )
+                problems.append(Message(
+                    N_("{condition} also holds for {labels}; list the codes instead: "
+                       "{name} in ({codes})"), condition=str(node), labels=labels,
+                    name=side.name, codes=codes))
         return problems
 
-    def code_problem(self, node: ex.Expression, name: str, code: int) -> list[str]:
+    def code_problem(self, node: ex.Expression, name: str, code: int) -> list[Message]:
         var = self.lookup(name)
         if isinstance(var, Variable) and var.kind is VariableKind.TEXT:
-            return [f"{node}: free text {name!r} cannot be compared"]
+            return [_not_comparable(node, name)]
         options = getattr(var, "options", ())
         if options and all(o.code != code for o in options):
             codes = ", ".join(str(o.code) for o in options)
-            return [f"{node}: {code} is not a code of {name} (its codes: {codes})"]
+            return [Message(N_("{condition}: {code} is not a code of {name} (its codes: "
+                               "{codes})"), condition=str(node), code=code, name=name,
+                            codes=codes)]
         if name in self.known.derived and code not in (0, 1):
-            return [f"{node}: derived variable {name!r} is 0 or 1, never {code}"]
+            return [Message(N_("{condition}: derived variable {name!r} is 0 or 1, never {code}"),
+                            condition=str(node), name=name, code=code)]
         return []
 
     # -- derived variables -----------------------------------------------------------------
 
     def derived_list(self, node: Node) -> tuple[Derived, ...]:
         entries = []
-        for item in self.sequence(node, "derived", "derived is empty; leave it out"):
-            fields = self.mapping(
-                item, "a derived variable", {"name", "label", "expression"}, {"description"}
-            )
+        for item in self.sequence(node, "derived",
+                                  Message(N_("derived is empty; leave it out"))):
+            fields = self.mapping(item, Message(N_("a derived variable")),
+                                  {"name", "label", "expression"}, {"description"})
             if fields is None:
                 continue
             name = (
-                self.name(fields["name"], "the derived variable name") if "name" in fields else None
+                self.name(fields["name"], Message(N_("the derived variable name")))
+                if "name" in fields else None
             )
             if name is not None and not self.register(name, fields["name"]):
                 name = None
@@ -895,10 +934,12 @@ class _Builder:
             if name is not None:
                 later.pop(name)
             label = (
-                self.text(fields["label"], f"the label of {name}") if "label" in fields else None
+                self.text(fields["label"], Message(N_("the label of {name}"), name=name))
+                if "label" in fields else None
             )
             description = (
-                self.text(fields["description"], f"the description of {name}")
+                self.text(fields["description"],
+                          Message(N_("the description of {name}"), name=name))
                 if "description" in fields
                 else None
             )
@@ -913,28 +954,37 @@ class _Builder:
                 result.append(derived)
         return tuple(result)
 
-    def derived_reference_check(self, name, later, references) -> Callable[[str], str | None]:
-        def check(ref: str) -> str | None:
+    def derived_reference_check(self, name, later, references) -> Callable[[str], Message | None]:
+        def check(ref: str) -> Message | None:
             if ref in self.known.variables or ref in self.known.derived:
                 return None
             if self.declared.get(ref) is _DERIVED and ref != name and ref not in later:
                 return None  # an earlier derived variable with its own reported problem
             if any(c.name == ref for c in CONTEXT_VARIABLES):
-                return (
-                    f"derived variable {name!r} uses the context variable {ref!r}; "
-                    "the statistics split by it instead"
-                )
+                return Message(
+                    N_("derived variable {name!r} uses the context variable {ref!r}; the "
+                       "statistics split by it instead"), name=name, ref=ref)
             if ref == name or ref in later:
                 loop = _find_loop(name, references)
                 if loop:
-                    return "derived variables loop: " + " → ".join(loop)
-                return f"derived variable {name!r} uses {ref!r}, which is defined later; move it up"
-            return self.unknown(ref, f"derived variable {name!r}")
+                    return Message(N_("derived variables loop: {loop}"), loop=" → ".join(loop))
+                return Message(N_("derived variable {name!r} uses {ref!r}, which is defined "
+                                  "later; move it up"), name=name, ref=ref)
+            return self.unknown(ref, Message(N_("derived variable {name!r}"), name=name))
 
         return check
 
 
 _DERIVED = object()
+
+
+def _did_you_mean(hint: list[str]) -> Message | str:
+    return Message(N_("; did you mean {name!r}?"), name=hint[0]) if hint else ""
+
+
+def _not_comparable(node: ex.Expression, name: str) -> Message:
+    return Message(N_("{condition}: free text {name!r} cannot be compared"),
+                   condition=str(node), name=name)
 
 
 def _declared_names(root: Node) -> dict[str, object]:

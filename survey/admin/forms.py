@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -112,11 +113,12 @@ class RoundForm(IdentityForm):
             self.questionnaire = questionnaires.loads(
                 questionnaires.decode(upload.read(), upload.filename), upload.filename)
         except questionnaires.DefinitionError as error:
-            field.errors.extend(
-                _l("Line %(line)s, column %(column)s: %(message)s", line=problem.line,
-                   column=problem.column, message=problem.message)
-                if problem.line else problem.message
-                for problem in error.problems)
+            for problem in error.problems:
+                # The loader's message in the page's language, from our catalogue.
+                message = problem.message.render(gettext)
+                field.errors.append(
+                    _l("Line %(line)s, column %(column)s: %(message)s", line=problem.line,
+                       column=problem.column, message=message) if problem.line else message)
             raise StopValidation() from None
 
     def validate(self, extra_validators=None) -> bool:

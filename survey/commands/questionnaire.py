@@ -24,7 +24,11 @@ def questionnaire() -> None:
 
 
 def _load_all(files: tuple[Path, ...]) -> list[tuple[Path, Questionnaire]]:
-    """Load every file, print every located problem, and exit 1 if any file was bad."""
+    """Load every file, print every located problem, and exit 1 if any file was bad.
+
+    The problems are printed in English, as the rest of the CLI speaks: they name the
+    definition's keys (options, show_if), which are English, and quote PyYAML's own English
+    messages; the admin page shows the same problems in the page's language."""
     loaded, failed = [], False
     for path in files:
         try:

@@ -17,8 +17,8 @@ FIELDS = {
 DEFAULT_TEXT = questionnaires.DEFAULT_DEFINITION.read_text(encoding="utf-8")
 
 
-def upload(admin_client, content: bytes, **fields):
-    return admin_client.submit("/admin/rounds/new", {
+def upload(admin_client, content: bytes, lang: str = "sv", **fields):
+    return admin_client.submit(f"/admin/rounds/new?lang={lang}", {
         **FIELDS, **fields, "definition": (io.BytesIO(content), "enkat.yaml")},
         content_type="multipart/form-data")
 
@@ -56,10 +56,13 @@ def test_every_problem_of_a_bad_file_is_listed_with_its_line_and_nothing_is_crea
     bad = bad.replace("title:\n  sv:", "title:\n  xx: y\n  sv:", 1)
     page = upload(admin_client, bad.encode(), closes_on="2026-01-01")
     assert page.status_code == 200
-    assert "Rad 7, kolumn 1: unknown key &#39;&lt;b&gt;ond&lt;/b&gt;&#39;" in page.text
+    assert ("Rad 7, kolumn 1: okänd nyckel &#39;&lt;b&gt;ond&lt;/b&gt;&#39; i definitionen"
+            in page.text)
     assert "<b>ond</b>" not in page.text
-    assert "Rad 9, kolumn 3: unknown key &#39;xx&#39; in the title" in page.text
+    assert "Rad 9, kolumn 3: okänd nyckel &#39;xx&#39; i rubriken (tillåtna: en, sv)" in page.text
     assert "Slutdatumet ligger före startdatumet" in page.text
+    english = upload(admin_client, bad.encode(), lang="en").text
+    assert "Line 9, column 3: unknown key &#39;xx&#39; in the title (allowed: en, sv)" in english
     assert db_session.scalars(select(Round)).all() == []
 
 
@@ -68,12 +71,12 @@ def test_files_that_are_not_a_definition_get_a_message_never_a_500(
 ):
     latin1 = upload(admin_client, "id: x\ntitle:\n  sv: Påverkan\n".encode("latin-1"))
     assert latin1.status_code == 200
-    assert "Rad 3, kolumn 8: not a UTF-8 text file" in latin1.text
+    assert "Rad 3, kolumn 8: inte en textfil i UTF-8" in latin1.text
     bomb = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9) if i else '1'}]\n"
                    for i in range(12))
     exploded = upload(admin_client, bomb.encode())
     assert exploded.status_code == 200 and "error-summary" in exploded.text
-    assert "unknown key &#39;l0&#39;" in exploded.text
+    assert "okänd nyckel &#39;l0&#39;" in exploded.text
     oversized = upload(admin_client, b"# " + b"x" * app.config["MAX_CONTENT_LENGTH"])
     assert oversized.status_code == 413
     assert "En enkätdefinition är en textfil" in oversized.text

@@ -7,15 +7,23 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-SURVEY = Path(__file__).resolve().parents[2] / "survey"
+ROOT = Path(__file__).resolve().parents[2]
+SURVEY = ROOT / "survey"
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+
+
+def _messages():
+    """survey/'s strings, and the questionnaire loader's problems (marked ``N_``), which the
+    admin pages show translated."""
+    yield from extract_from_dir(SURVEY, METHODS)
+    yield from extract_from_dir(ROOT / "questionnaires", [("**.py", "python")])
 
 
 def test_every_user_facing_string_has_a_swedish_translation():
     with (SURVEY / "translations/sv/LC_MESSAGES/messages.po").open("rb") as f:
         catalogue = read_po(f, locale="sv")
     missing = []
-    for filename, _line, message, _comments, _context in extract_from_dir(SURVEY, METHODS):
+    for filename, _line, message, _comments, _context in _messages():
         msgid = message if isinstance(message, str) else message[0]
         entry = catalogue.get(msgid)
         if entry is None or not entry.string or entry.fuzzy:
