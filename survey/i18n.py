@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 from babel import support
 from babel.lists import format_list
 from flask import Flask, current_app, request, session, url_for
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 
@@ -18,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_wtforms_messages)
     app.jinja_env.globals.update(current_language=current_language, language_url=language_url)
     app.jinja_env.filters["as_list"] = as_list
+    app.context_processor(_template_gettext)
 
 
 def _select_locale() -> str:
@@ -44,6 +47,33 @@ def _wtforms_messages() -> None:
 @lru_cache(maxsize=4)
 def _wtforms_catalogue(language: str) -> support.Translations:
     return support.Translations.load(messages_path(), [language], domain="wtforms")
+
+
+def _template_gettext() -> dict:
+    """``_`` and ``gettext`` for one render, bound to the catalogue of its language.
+
+    Flask-Babel's template ``_`` looks the catalogue up again for every message (a dozen
+    request-local look-ups each, most of a page's template time); the language cannot change
+    within one render, so it is looked up once here. Names in a template's context win over
+    the environment's globals; a macro module imported without context still finds
+    Flask-Babel's own functions, which give the same text.
+    """
+    return {"_": (gettext := _jinja_gettext(get_translations())), "gettext": gettext}
+
+
+@lru_cache(maxsize=8)
+def _jinja_gettext(translations: support.NullTranslations):
+    """Jinja's newstyle ``gettext`` over one catalogue, with its semantics: under
+    autoescaping the message is markup and its ``%(name)s`` values are escaped into it, and
+    it is always %-formatted (``%%`` is a percent sign even without values)."""
+    ugettext = translations.ugettext
+
+    @pass_eval_context
+    def gettext(eval_context, string: str, /, **variables) -> str:
+        text = ugettext(string)
+        return (Markup(text) if eval_context.autoescape else text) % variables
+
+    return gettext
 
 
 def current_language() -> str:
