@@ -35,6 +35,8 @@ class Frozen:
     questionnaire: Questionnaire
     #: The one plaintext size every draft and pool entry of the round is padded to.
     sealed_size: int
+    #: How many minutes the questionnaire takes ("6–10"): every start page gives it.
+    minutes: str
 
 
 #: Per process, keyed by round id and the fingerprint of its definition: a request reads
@@ -49,7 +51,7 @@ def frozen(round_: Round) -> Frozen:
     entry = _FROZEN.get(key)
     if entry is None:
         questionnaire = questionnaires.from_canonical_json(round_.definition)
-        entry = Frozen(questionnaire, _sealed_size(questionnaire))
+        entry = Frozen(questionnaire, _sealed_size(questionnaire), _minutes(questionnaire))
         while len(_FROZEN) >= _FROZEN_ROUNDS:
             del _FROZEN[next(iter(_FROZEN))]
         _FROZEN[key] = entry
@@ -102,7 +104,11 @@ def encode(record: dict) -> bytes:
 def minutes(round_: Round) -> str:
     """How many minutes the round's questionnaire takes ("6–10"), the one estimate the mails
     and the start page give (:mod:`questionnaires.timing`)."""
-    found = estimate(questionnaire_of(round_))
+    return frozen(round_).minutes
+
+
+def _minutes(questionnaire: Questionnaire) -> str:
+    found = estimate(questionnaire)
     if found.shortest == found.longest:
         return str(found.shortest)
     return f"{found.shortest}–{found.longest}"
