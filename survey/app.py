@@ -37,6 +37,8 @@ class DatabaseIdConverter(IntegerConverter):
 
 
 class Paverkan(Flask):
+    request_class = i18n.Request
+
     def log_exception(self, exc_info) -> None:
         """Flask logs the full path of a failing request; ours may hold a link token."""
         self.logger.error(

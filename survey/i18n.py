@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from urllib.parse import urlencode
 
+import flask
 from babel import Locale, support
 from babel.lists import format_list
 from flask import Flask, current_app, request, session, url_for
@@ -17,7 +18,6 @@ from wtforms.i18n import messages_path
 def init_app(app: Flask) -> None:
     Babel(app, locale_selector=_select_locale)
     app.before_request(_remember_choice)
-    app.before_request(_wtforms_messages)
     app.jinja_env.globals.update(current_language=current_language, language_url=language_url)
     app.jinja_env.filters["as_list"] = as_list
     app.context_processor(_template_gettext)
@@ -42,13 +42,18 @@ def _remember_choice() -> None:
         session["lang"] = lang
 
 
-def _wtforms_messages() -> None:
-    """WTForms' own messages in the request's language, read from disk once per process.
+class Request(flask.Request):
+    """Flask's request, holding WTForms' catalogue for its language once something asks."""
 
-    Flask-WTF would load the catalogue file anew in every request that builds a form; it
-    takes one already set on the request (``request.wtforms_translations``).
-    """
-    request.wtforms_translations = _wtforms_catalogue(current_language())
+    @cached_property
+    def wtforms_translations(self) -> support.Translations:
+        """WTForms' own messages in the request's language, read from disk once per process.
+
+        Flask-WTF would load the catalogue file anew in every request that builds a form; it
+        takes the one the request holds. Looked up when a message first needs it (a refused
+        form), not for every request.
+        """
+        return _wtforms_catalogue(current_language())
 
 
 @lru_cache(maxsize=4)
