@@ -151,6 +151,12 @@ def session() -> Session:
     return g.db_session
 
 
+def connection() -> Connection:
+    """The current session's connection, for a prebuilt Core statement on a hot path: it
+    skips the ORM's execution layers (a third of a small query's cost)."""
+    return session().connection()
+
+
 def _roll_back(_sender: Flask, **_extra) -> None:
     """A view that failed half way leaves its writes pending in the request's session, and
     Flask still saves the visitor's session afterwards, which commits: undo them first."""

@@ -12,6 +12,12 @@ of the round shares: when their row is gone, the app can still tell whether the 
 (:attr:`Session.named_round`). The session that follows a submit has a cookie derived from the
 one before it (:meth:`Session.restart` with ``forward``), so a request still carrying the old
 cookie (the second press of a double click) finds the new session.
+
+A session that holds nothing but a language and a CSRF token (a visitor on a start page, a
+login form, a page in English) gets no row at all: it lives in a signed cookie
+(``~<signed>``, :data:`COOKIE_ONLY`). It names nobody and grants nothing, so there is nothing
+to revoke, and the start page, the busiest page of a round, writes nothing to the database.
+As soon as the session holds more (a link, a staff login, "thanked") it moves to a row.
 """
 
 from __future__ import annotations
@@ -24,8 +30,8 @@ import secrets
 
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.datastructures import CallbackDict
 
 from survey import db, migrate
@@ -33,6 +39,10 @@ from survey.crypto import CannotOpen, derive_key, seal_padded, unseal_padded
 from survey.models import ServerSession
 
 SESSION_BLOCK = 1024
+#: What a session may hold and still live in a signed cookie instead of a row.
+COOKIE_ONLY = frozenset({"lang", "csrf_token"})
+#: Starts a signed cookie; never in a row's cookie (digits, a dot and URL-safe base64).
+SIGNED = "~"
 
 
 class Session(CallbackDict, SessionMixin):
@@ -52,6 +62,11 @@ class Session(CallbackDict, SessionMixin):
         self.modified = False
         self.rotate = False
         self.forward = False
+
+    @property
+    def cookie_only(self) -> bool:
+        """Nothing here needs a row (see the module's docstring)."""
+        return self.round_id is None and self.keys() <= COOKIE_ONLY
 
     def regenerate(self) -> None:
         """Give the session a new id at the end of this request (after a privilege change:
@@ -104,6 +119,10 @@ def _successor(cookie: str) -> str:
 _SESSION_ROW = select(
     ServerSession.content, ServerSession.expires_on, ServerSession.round_id
 ).where(ServerSession.id == bindparam("id"))
+#: The row to change is ``row``: a bound name may not be a column's in an UPDATE.
+_INSERT_ROW = insert(ServerSession).values(id=bindparam("row"))
+_UPDATE_ROW = update(ServerSession).where(ServerSession.id == bindparam("row"))
+_DELETE_ROW = delete(ServerSession).where(ServerSession.id == bindparam("row"))
 
 
 class ServerSessionInterface(SessionInterface):
@@ -111,15 +130,19 @@ class ServerSessionInterface(SessionInterface):
         cookie = request.cookies.get(self.get_cookie_name(app))
         if not migrate.schema_ready(app):
             return Session()
-        if not cookie or len(cookie) > 100:
+        if not cookie or len(cookie) > 1000:
             return Session()
-        database = db.session()
-        opened = _open(cookie, database.execute(_SESSION_ROW, {"id": _row_id(cookie)}).first())
+        if cookie.startswith(SIGNED):
+            return _from_signed_cookie(app, cookie)
+        if len(cookie) > 100:
+            return Session()
+        connection = db.connection()
+        opened = _open(cookie, connection.execute(_SESSION_ROW, {"id": _row_id(cookie)}).first())
         if opened is None:
             # Perhaps a request sent before a submit's answer: the session that followed it.
             successor = _successor(cookie)
             opened = _open(successor,
-                           database.execute(_SESSION_ROW, {"id": _row_id(successor)}).first())
+                           connection.execute(_SESSION_ROW, {"id": _row_id(successor)}).first())
             if opened is not None:
                 opened.modified = True  # the browser gets the new cookie
         if opened is None:
@@ -131,49 +154,69 @@ class ServerSessionInterface(SessionInterface):
         if not migrate.schema_ready(app):
             return
         name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
         database = db.session()
         successor = _successor(session.cookie) if session.forward else None
-        if session.cookie and (session.rotate or not session):
-            old = _row_id(session.cookie)
-            database.execute(delete(ServerSession).where(ServerSession.id == old))
-            if not session:
-                response.delete_cookie(name, domain=domain, path=path)
-            session.cookie = None
-        if not session:
+        if session.cookie and (session.rotate or session.cookie_only):
+            database.connection().execute(_DELETE_ROW, {"row": _row_id(session.cookie)})
             database.commit()
+            session.cookie = None
+            session.modified = True
+        if session.cookie_only:
+            if session.modified and (session or session.named_round is not None):
+                signed = _serializer(app).dumps([dict(session), session.named_round])
+                response.set_cookie(name, SIGNED + signed, **self._cookie_settings(app))
+            elif session.modified:
+                response.delete_cookie(name, domain=self.get_cookie_domain(app),
+                                       path=self.get_cookie_path(app))
             return
         expires_on = dt.date.today() + dt.timedelta(days=app.config["SESSION_IDLE_DAYS"])
         if successor is not None:
             # Both presses of a double click forward to the same row: the later one replaces it.
             session.cookie = successor
-            store = _replacing_insert(database, _row_id(successor))
+            store = None
         elif session.cookie is None:
             _delete_expired(app, database)
             # A session begun after the close ended one still names its round, so its pages
             # can keep saying that the survey closed.
             session.cookie = _new_cookie(
                 session.round_id if session.round_id is not None else session.named_round)
-            store = insert(ServerSession).values(id=_row_id(session.cookie))
+            store = _INSERT_ROW
         elif not session.modified and session.expires_on == expires_on:
             return
         else:
-            store = update(ServerSession).where(ServerSession.id == _row_id(session.cookie))
-        content = _seal(session.cookie, dict(session))
-        database.execute(store.values(content=content, expires_on=expires_on,
-                                      round_id=session.round_id))
+            store = _UPDATE_ROW
+        row = {"content": _seal(session.cookie, dict(session)), "expires_on": expires_on,
+               "round_id": session.round_id}
+        if store is None:
+            db.upsert(database, ServerSession, id=_row_id(session.cookie), **row)
+        else:
+            database.connection().execute(store, {"row": _row_id(session.cookie), **row})
         database.commit()
-        response.set_cookie(
-            name,
-            session.cookie,
-            domain=domain,
-            path=path,
-            httponly=self.get_cookie_httponly(app),
-            secure=self.get_cookie_secure(app),
-            samesite=self.get_cookie_samesite(app),
-        )
+        response.set_cookie(name, session.cookie, **self._cookie_settings(app))
         response.vary.add("Cookie")
+
+    def _cookie_settings(self, app: Flask) -> dict:
+        return {"domain": self.get_cookie_domain(app), "path": self.get_cookie_path(app),
+                "httponly": self.get_cookie_httponly(app),
+                "secure": self.get_cookie_secure(app),
+                "samesite": self.get_cookie_samesite(app)}
+
+
+def _serializer(app: Flask) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(app.secret_key, salt="paverkan-cookie-session")
+
+
+def _from_signed_cookie(app: Flask, cookie: str) -> Session:
+    """The session a signed cookie holds, if we signed it within the idle limit and it holds
+    only what such a cookie may; otherwise a new one."""
+    max_age = app.config["SESSION_IDLE_DAYS"] * 86400
+    try:
+        data, named_round = _serializer(app).loads(cookie[len(SIGNED):], max_age=max_age)
+    except (BadSignature, TypeError, ValueError):
+        return Session()
+    if not isinstance(data, dict) or not data.keys() <= COOKIE_ONLY:
+        return Session()
+    return Session(data, named_round=named_round if isinstance(named_round, int) else None)
 
 
 def _open(cookie: str, row) -> Session | None:
@@ -184,16 +227,6 @@ def _open(cookie: str, row) -> Session | None:
     except CannotOpen:
         return None
     return Session(data, cookie=cookie, expires_on=row.expires_on, round_id=row.round_id)
-
-
-def _replacing_insert(database, row_id: str):
-    """An insert of the row ``row_id`` that replaces one already there (given its values
-    later, like the plain insert and update)."""
-    dialect = postgresql if database.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(ServerSession).values(id=row_id)
-    return statement.on_conflict_do_update(
-        index_elements=["id"],
-        set_={name: statement.excluded[name] for name in ("content", "expires_on", "round_id")})
 
 
 def _seal(cookie: str, data: dict) -> bytes:

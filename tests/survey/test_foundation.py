@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from survey import db, migrate
 from survey.config import Config
 from survey.models import ServerSession, User
-from tests.conftest import RoundFactory, make_test_app
+from tests.conftest import InvitationFactory, RoundFactory, make_test_app
 
 
 def test_defaults_keep_everything_in_the_instance_folder(tmp_path):
@@ -135,11 +135,47 @@ def test_unknown_pages_are_polite(client):
 
 def test_session_rows_reveal_neither_cookie_nor_content(client, db_session):
     """The session table alone cannot tell whose session a row is or what it holds."""
+    token = InvitationFactory().token
     client.get("/tillganglighet?lang=en")
+    client.submit(f"/s/{token}", form_page=f"/s/{token}")
     cookie = client.get_cookie("paverkan").value
     row = db_session.scalars(select(ServerSession)).one()
     assert cookie not in row.id
-    assert b"lang" not in row.content
+    assert b"lang" not in row.content and token.encode() not in row.content
+
+
+def test_a_visitor_who_only_reads_leaves_no_session_row(client, db_session):
+    """A start page, a login form or a language choice needs only a CSRF token and the
+    language: they travel in a signed cookie, and the sessions table stays empty."""
+    token = InvitationFactory().token
+    assert client.get(f"/s/{token}?lang=en").status_code == 200
+    assert client.get("/login").status_code == 200
+    assert db_session.scalars(select(ServerSession)).all() == []
+    assert "lang=sv" in client.get(f"/s/{token}").text, "English was remembered"
+    assert client.submit(f"/s/{token}", form_page=f"/s/{token}").status_code == 302
+    assert len(db_session.scalars(select(ServerSession)).all()) == 1
+
+
+@pytest.mark.parametrize("forged", [
+    {"lang": "en", "respondent_token": "x" * 43},  # more than a cookie may carry
+    {"lang": "en", "staff_id": 1},
+])
+def test_a_signed_cookie_carries_nothing_but_language_and_csrf(app, client, forged):
+    """Even a cookie signed with the instance secret holding a link or a login is ignored,
+    so nothing that grants anything lives outside a revocable row."""
+    from survey.sessions import _serializer
+
+    client.set_cookie("paverkan", _serializer(app).dumps(forged))
+    page = client.get("/svar")
+    assert page.status_code == 403 and "lang=en" in page.text
+    assert client.get("/admin/").status_code in (302, 303)
+
+
+def test_a_tampered_signed_cookie_starts_a_new_session(client):
+    client.get("/tillganglighet?lang=en")
+    cookie = client.get_cookie("paverkan").value
+    client.set_cookie("paverkan", cookie[:-2] + ("A" if cookie[-2] != "A" else "B") + cookie[-1])
+    assert "lang=en" in client.get("/tillganglighet").text, "back to Swedish"
 
 
 def test_schema_refuses_invalid_states(db_session):
