@@ -69,7 +69,7 @@ def seed_closed_round(session, today: dt.date, strata=STRATA, seed: int = 2025) 
         for invitation in rng.sample(invitations, responding):
             token = tokens.token_for(invitation)
             answers = synthetic.answers(questionnaire, rng, context(group), scale)
-            respondent.save_draft(session, token, round_.id, answers, None)
+            respondent.save_draft(session, token, round_, answers, None)
             respondent.submit(session, token, today=answering_day)
     admin.close_round(session, round_)
     return round_

@@ -17,6 +17,7 @@ import enum
 import json
 import random
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, select, update
@@ -39,16 +40,31 @@ class LinkState(enum.Enum):
     READY = "ready"
 
 
-@dataclass
-class Link:
-    """What a token leads to, looked up without changing anything."""
+class LinkedRound(SimpleNamespace):
+    """A round as a respondent's request reads it: its row without the 24 KB definition,
+    which :func:`survey.instrument.frozen` parses once per process (and reads only then)."""
 
-    state: LinkState
-    invitation: Invitation | None = None
+    is_open_on = Round.is_open_on
 
     @property
-    def round(self) -> Round | None:
-        return self.invitation.round if self.invitation else None
+    def definition(self) -> str:
+        return database.connection().scalar(_DEFINITION, {"id": self.id})
+
+
+_DEFINITION = select(Round.definition).where(Round.id == bindparam("id"))
+
+
+@dataclass(frozen=True)
+class LinkedInvitation:
+    """The invitation a link leads to, read in the same statement as its round and draft."""
+
+    id: str
+    round_id: int
+    municipality: str
+    group: str
+    unit: str | None
+    state: str
+    round: LinkedRound
 
 
 @dataclass
@@ -57,37 +73,75 @@ class DraftState:
     page: str | None = None
 
 
+@dataclass
+class Link:
+    """What a token leads to, looked up without changing anything."""
+
+    state: LinkState
+    invitation: LinkedInvitation | None = None
+    draft: DraftState = field(default_factory=DraftState)
+
+    @property
+    def round(self) -> LinkedRound | None:
+        return self.invitation.round if self.invitation else None
+
+
+_INVITATION_COLUMNS = ("id", "round_id", "municipality", "group", "unit", "state")
+_ROUND_COLUMNS = tuple(c.name for c in Round.__table__.columns if c.name != "definition")
+#: One statement per look-up: the invitation, its round and the link's draft (if any), as
+#: plain columns; building ORM objects cost more than the query.
+_LINK = (
+    select(*(Invitation.__table__.c[name] for name in _INVITATION_COLUMNS),
+           *(Round.__table__.c[name].label(f"round__{name}") for name in _ROUND_COLUMNS),
+           Draft.content.label("draft"))
+    .join(Round.__table__, Round.id == Invitation.round_id)
+    .outerjoin(Draft.__table__, Draft.id == bindparam("draft_id"))
+    .where(Invitation.token_hash == bindparam("token_hash"))
+)
+
+
 def look_up(db: Session, token: str, today: dt.date | None = None) -> Link:
     today = today or dt.date.today()
-    invitation = tokens.find_invitation(db, token)
-    if invitation is None:
+    if not tokens.well_formed(token):
         return Link(LinkState.UNKNOWN)
-    round_ = invitation.round
+    row = db.connection().execute(
+        _LINK, {"token_hash": tokens.token_hash(token), "draft_id": tokens.draft_id(token)}
+    ).first()
+    if row is None:
+        return Link(LinkState.UNKNOWN)
+    round_ = LinkedRound(**{name: getattr(row, f"round__{name}") for name in _ROUND_COLUMNS})
+    invitation = LinkedInvitation(**{name: getattr(row, name) for name in _INVITATION_COLUMNS},
+                                  round=round_)
     if round_.state == "closed" or round_.link_salt is None or today > round_.closes_on:
         return Link(LinkState.CLOSED, invitation)
     if is_submitted(db, invitation):
         return Link(LinkState.SUBMITTED, invitation)
     if not round_.is_open_on(today):
         return Link(LinkState.NOT_YET_OPEN, invitation)
-    return Link(LinkState.READY, invitation)
+    return Link(LinkState.READY, invitation, _open_draft(token, row.draft))
 
 
-def is_submitted(db: Session, invitation: Invitation) -> bool:
+def is_submitted(db: Session, invitation: LinkedInvitation) -> bool:
     if invitation.state == "responded":
         return True
-    return db.scalar(_POOLED, {"marker": tokens.pool_marker(invitation)}) is not None
+    marker = tokens.pool_marker(invitation)
+    return db.connection().scalar(_POOLED, {"marker": marker}) is not None
 
 
 _POOLED = select(PooledSubmission.id).where(PooledSubmission.marker == bindparam("marker"))
 
 
-def scope(invitation: Invitation) -> dict[str, int]:
+def scope(invitation: LinkedInvitation) -> dict[str, int]:
     return context(invitation.group)
 
 
 def load_draft(db: Session, token: str) -> DraftState:
     """The saved answers of this link, or an empty draft (also when none can be read)."""
-    content = db.scalar(_DRAFT_CONTENT, {"id": tokens.draft_id(token)})
+    content = db.connection().scalar(_DRAFT_CONTENT, {"id": tokens.draft_id(token)})
+    return _open_draft(token, content)
+
+
+def _open_draft(token: str, content: bytes | None) -> DraftState:
     if content is None:
         return DraftState()
     try:
@@ -100,12 +154,23 @@ def load_draft(db: Session, token: str) -> DraftState:
 _DRAFT_CONTENT = select(Draft.content).where(Draft.id == bindparam("id"))
 
 
-def save_draft(db: Session, token: str, round_id: int, answers: Answers, page: str | None) -> None:
+def round_summary(db: Session, round_id: int) -> LinkedRound | None:
+    """The round with this id, read as a respondent's page reads it."""
+    row = db.connection().execute(_ROUND_BY_ID, {"id": round_id}).first()
+    return None if row is None else LinkedRound(**row._asdict())
+
+
+_ROUND_BY_ID = select(*(Round.__table__.c[name] for name in _ROUND_COLUMNS)).where(
+    Round.id == bindparam("id"))
+
+
+def save_draft(db: Session, token: str, round_: LinkedRound, answers: Answers,
+               page: str | None) -> None:
     """Store the answers so far and where to continue, readable only with the link, padded
     to the round's one sealed size (the same as a pool entry's)."""
-    size = sealed_size(db.get(Round, round_id))
+    size = sealed_size(round_)
     content = seal_padded(tokens.draft_key(token), encode({"answers": answers, "page": page}), size)
-    database.upsert(db, Draft, id=tokens.draft_id(token), round_id=round_id, content=content)
+    database.upsert(db, Draft, id=tokens.draft_id(token), round_id=round_.id, content=content)
     db.commit()
 
 
@@ -134,7 +199,7 @@ def submit(db: Session, token: str, today: dt.date | None = None) -> bool:
     invitation = link.invitation
     round_ = invitation.round
     questionnaire: Questionnaire = questionnaire_of(round_)
-    answers = prune(questionnaire, load_draft(db, token).answers, scope(invitation))
+    answers = prune(questionnaire, link.draft.answers, scope(invitation))
     marker = tokens.pool_marker(invitation)
     content = {"municipality": invitation.municipality, "group": invitation.group,
                "unit": invitation.unit, "answers": answers}

@@ -20,10 +20,9 @@ from survey import db
 from survey.contacts import open_rounds_with_contact
 from survey.i18n import current_language
 from survey.instrument import merge_page, minutes, questionnaire_of, visible_questions
-from survey.models import Invitation, Round
 from survey.respondent import bp, operations, support
 from survey.respondent.forms import page_form
-from survey.respondent.operations import LinkState
+from survey.respondent.operations import LinkedInvitation, LinkState
 
 TOKEN = "respondent_token"
 #: After a submit: the round's id, so that the thanks page can show its support text.
@@ -40,7 +39,7 @@ class Respondent:
     """The respondent of this request, found through the token kept in the session."""
 
     token: str
-    invitation: Invitation
+    invitation: LinkedInvitation
     questionnaire: Questionnaire
     answers: dict
     page: str | None
@@ -102,9 +101,9 @@ def respondent_required(view):
             return _thanked(link.round)
         if link.state is not LinkState.READY:
             return _link_page(link, held=True, submitting=request.method == "POST")
-        draft = operations.load_draft(database, token)
         respondent = Respondent(
-            token, link.invitation, questionnaire_of(link.round), draft.answers, draft.page
+            token, link.invitation, questionnaire_of(link.round), link.draft.answers,
+            link.draft.page,
         )
         return view(respondent, *args, **kwargs)
 
@@ -158,7 +157,7 @@ def start(token: str):
         round=link.round,
         questionnaire=questionnaire_of(link.round),
         minutes=minutes(link.round),
-        started=bool(operations.load_draft(database, token).answers),
+        started=bool(link.draft.answers),
         form=FlaskForm(),
     )
 
@@ -171,16 +170,22 @@ def begin(token: str):
         return _link_page(link)
     session.restart(link.round.id, keep=("lang",))
     session[TOKEN] = token
-    return redirect(url_for("respondent.resume"))
+    # Straight to where they left off, not through /svar: one request fewer per respondent.
+    return _continue(Respondent(token, link.invitation, questionnaire_of(link.round),
+                                link.draft.answers, link.draft.page))
 
 
 @bp.get("/svar")
 @respondent_required
 def resume(respondent: Respondent):
-    visible = respondent.visible_pages()
-    ids = [p.id for p in visible]
+    return _continue(respondent)
+
+
+def _continue(respondent: Respondent):
+    """To the page the respondent last stood on (the first for a new one), or the review."""
     if respondent.page == REVIEW or (respondent.page is None and respondent.answers):
         return redirect(url_for("respondent.review"))
+    ids = [p.id for p in respondent.visible_pages()]
     page_id = respondent.page if respondent.page in ids else ids[0]
     return redirect(url_for("respondent.page", page_id=page_id))
 
@@ -222,7 +227,7 @@ def page(respondent: Respondent, page_id: str):
         elif from_review and action != "back":
             target = _back_to_review(visible, respondent.visible_pages())
         operations.save_draft(
-            db.session(), respondent.token, respondent.invitation.round_id, answers, target
+            db.session(), respondent.token, respondent.invitation.round, answers, target
         )
         if action == ACCESSIBILITY:
             return redirect(url_for("site.accessibility"))
@@ -326,4 +331,5 @@ def thanks():
     round_id = session.get(SUBMITTED)
     if not round_id:
         return redirect(url_for("respondent.resume"))
-    return _render("respondent/thanks.html", round=db.session().get(Round, round_id))
+    return _render("respondent/thanks.html",
+                   round=operations.round_summary(db.session(), round_id))

@@ -35,7 +35,7 @@ def _import(db_session, round_, rows) -> None:
 
 def _answer(db_session, invitation: Invitation, day: dt.date) -> None:
     token = tokens.token_for(invitation)
-    save_draft(db_session, token, invitation.round_id, {"a4": 1}, "review")
+    save_draft(db_session, token, invitation.round, {"a4": 1}, "review")
     assert submit(db_session, token, today=day)
 
 

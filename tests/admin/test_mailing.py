@@ -173,7 +173,7 @@ def test_a_reminder_reaches_a_submission_still_waiting_in_the_pool(
     invitations = db_session.scalars(select(Invitation).order_by(Invitation.email)).all()
     with app.app_context():
         token = tokens.token_for(invitations[0])
-        save_draft(db_session, token, open_round.id, {"a1": 1}, None)
+        save_draft(db_session, token, open_round, {"a1": 1}, None)
         assert submit(db_session, token)
     db_session.refresh(invitations[0])
     assert invitations[0].state == "invited", "the pool has not been flushed"

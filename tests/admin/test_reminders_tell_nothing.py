@@ -20,7 +20,7 @@ from survey.respondent import operations as respondent
 
 def _answer(db_session, invitation) -> None:
     token = tokens.token_for(invitation)
-    respondent.save_draft(db_session, token, invitation.round_id, {"a4": 1}, "review")
+    respondent.save_draft(db_session, token, invitation.round, {"a4": 1}, "review")
     assert respondent.submit(db_session, token)
 
 

@@ -148,7 +148,7 @@ def test_closing_erases_every_address_and_token_hash_from_database_and_instance_
         mailing = operations.start_mailing(db_session, open_round, "invitation")
         assert operations.send_mailing(db_session, mailing).sent == 6
         links = [tokens.token_for(i) for i in invitations]
-        save_draft(db_session, links[0], open_round.id, {"a1": 1}, "p2")
+        save_draft(db_session, links[0], open_round, {"a1": 1}, "p2")
     admin_client.submit(f"/admin/rounds/{open_round.id}/recipients",  # previewed, never confirmed
                         {"file": (io.BytesIO(recipient_csv(2, start=100)), "lista.csv")},
                         content_type="multipart/form-data")

@@ -26,7 +26,7 @@ def submit_directly(app, db_session, invitation, answers: dict, flush: bool = Tr
     """A respondent's whole visit, through the same operations the pages call; then (unless
     told not to) the flush timer runs, as if it fired right after this submit."""
     with app.app_context():
-        operations.save_draft(db_session, invitation.token, invitation.round_id, answers, "review")
+        operations.save_draft(db_session, invitation.token, invitation.round, answers, "review")
         assert operations.submit(db_session, invitation.token)
         if flush:
             operations.flush_pool(db_session, invitation.round_id)

@@ -86,7 +86,7 @@ def _field_a_round(app, engine) -> tuple[list[dict], list[str]]:
                 answers = {"a4": chance.choice((0, 1)), "b1": chance.randrange(4)}
                 if chance.random() < 0.3:
                     answers["f2"] = "x" * chance.randrange(1, 400)
-                operations.save_draft(session, token, round_.id, answers, "review")
+                operations.save_draft(session, token, round_, answers, "review")
                 backup("draft")
                 assert operations.submit(session, token)
                 backup("submit")

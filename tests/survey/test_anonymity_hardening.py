@@ -33,7 +33,7 @@ def test_the_outbox_and_the_database_together_open_no_draft(app, db_session, tmp
     invitation = InvitationFactory()
     with app.app_context():
         operations.save_draft(
-            db_session, invitation.token, invitation.round_id, {"f1": SECRET_ANSWER}, "p1"
+            db_session, invitation.token, invitation.round, {"f1": SECRET_ANSWER}, "p1"
         )
         assert operations.load_draft(db_session, invitation.token).answers == {
             "f1": SECRET_ANSWER
@@ -58,7 +58,7 @@ def test_a_pooled_submission_shows_neither_answers_nor_stratum(app, db_session):
     invitation = InvitationFactory(round=round_, municipality="Norrköping",
                                    group="förtroendevald", unit="Kulturförvaltningen")
     with app.app_context():
-        operations.save_draft(db_session, invitation.token, round_.id,
+        operations.save_draft(db_session, invitation.token, round_,
                               {"a4": 1, "f2": SECRET_ANSWER}, "review")
         assert operations.submit(db_session, invitation.token)
     rows = db_session.execute(text("SELECT * FROM submission_pool")).all()

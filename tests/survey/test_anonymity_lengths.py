@@ -97,7 +97,7 @@ def test_the_longest_possible_answers_fit(app, db_session):
                                    unit=unit)
     answers = longest_answers(round_)
     with app.app_context():
-        operations.save_draft(db_session, invitation.token, round_.id, answers, "review")
+        operations.save_draft(db_session, invitation.token, round_, answers, "review")
         assert operations.load_draft(db_session, invitation.token).answers == answers
         assert operations.submit(db_session, invitation.token)
         assert operations.flush_pool(db_session, round_.id, force=True) == 1

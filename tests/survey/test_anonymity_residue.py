@@ -109,7 +109,7 @@ def test_after_the_close_postgres_keeps_no_arrival_order_and_no_sampled_person(
             personal = {value for i in people for value in (i.id, i.email, i.token_hash)}
             for number, invitation in enumerate(people[:40]):
                 token = tokens.token_for(invitation)
-                operations.save_draft(session, token, round_.id, {"a4": 1, "b1": number % 4},
+                operations.save_draft(session, token, round_, {"a4": 1, "b1": number % 4},
                                       "review")
                 assert operations.submit(session, token)
                 if number % 5 == 4:

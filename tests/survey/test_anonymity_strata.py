@@ -167,7 +167,7 @@ def test_committed_flushes_give_postgres_xmin_no_pair_smaller_than_the_pool(requ
             order = ["l0", "n0", "l1", "l2", "l3", "n1", "l4", "l5", "l6", "l7"]
             for name in order:
                 token = tokens.token_for(people[name])
-                operations.save_draft(session, token, round_.id, {"a4": 1}, "review")
+                operations.save_draft(session, token, round_, {"a4": 1}, "review")
                 assert operations.submit(session, token)
                 operations.flush_pool(session, round_.id)  # the timer fires between submits
 
