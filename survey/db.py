@@ -75,7 +75,8 @@ def _sqlite_write_lock(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # On the driver's connection: through SQLAlchemy, BEGIN cost as much as a query.
+        connection.connection.driver_connection.execute("BEGIN")
         connection.info["sqlite_writer"] = False
 
     @event.listens_for(engine, "before_cursor_execute")
@@ -127,7 +128,7 @@ def upsert(db_session: Session, model: type[Base], **values) -> None:
             index_elements=primary,
             set_={name: statement.excluded[name] for name in values if name not in primary},
         )
-    db_session.execute(statement, values)
+    db_session.connection().execute(statement, values)
 
 
 #: Statements built once per process: building one costs more than running it.
