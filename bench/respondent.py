@@ -42,6 +42,9 @@ TICK = os.sysconf("SC_CLK_TCK")
 HELLO_REQUESTS = 1000  # per measurement of the baseline
 BLOCK = 150  # requests per measured request kind
 SEQUENTIAL_WALKS = 30
+#: Whole walks before anything is measured, so that every worker has compiled its templates
+#: and parsed the round's instrument (once per process, not per request).
+WARM_UP_WALKS = 6
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -191,6 +194,11 @@ def measure_requests(served: Served, hello: Hello) -> dict[str, tuple[float, flo
     request's measured just before it."""
     port = served.port
     figures: dict[str, tuple[float, float]] = {}
+    for number in range(WARM_UP_WALKS):
+        browser = Browser(port)
+        submit(browser, walk_to_review(browser, served.next_token(), exposed=number % 2 == 0))
+        thank(browser)
+    served.acknowledged += WARM_UP_WALKS
 
     def measure(kind: str, requests) -> None:
         baseline = hello.ms()
@@ -290,7 +298,7 @@ def stored(database_url: str) -> int:
 
 def run_database(name: str, url: str, folder: Path, seconds: float, hello: Hello) -> None:
     env = environment(url, SECRET)
-    links = open_round(env, folder / name, invitations=SEQUENTIAL_WALKS + 600)
+    links = open_round(env, folder / name, invitations=WARM_UP_WALKS + SEQUENTIAL_WALKS + 600)
     with gunicorn(env) as (base, master):
         served = Served(name, int(base.rsplit(":", 1)[1]), worker_pids(master), iter(links))
         figures = measure_requests(served, hello)
