@@ -122,7 +122,7 @@ def ended_by_close():
     answers sent before it are in and the rest went with it (true whether they were thanked
     before the close or were still answering, which nothing left can tell apart). Else None."""
     round_id = getattr(session, "named_round", None)
-    round_ = db.session().get(Round, round_id) if round_id is not None else None
+    round_ = operations.round_summary(db.session(), round_id) if round_id is not None else None
     if round_ is None or round_.state != "closed":
         return None
     return _render("respondent/closed.html", 403, round=round_, ended=True)
