@@ -72,9 +72,10 @@ class Figure:
     n_atoms: frozenset[int]
     parts: tuple[tuple[str, frozenset[int]], ...] = ()
 
-    @property
-    def measures(self) -> dict[str, frozenset[int]]:
-        """Every count this figure reveals: ``n`` and its parts."""
+    @functools.cached_property
+    def measures(self) -> Mapping[str, frozenset[int]]:
+        """Every count this figure reveals: ``n`` and its parts (built once per figure: the
+        complement search reads it hundreds of thousands of times for a county)."""
         return {"n": self.n_atoms, **dict(self.parts)}
 
 
@@ -104,14 +105,27 @@ class Table:
         return {}
 
     @functools.cached_property
+    def _latest_published(self) -> dict[frozenset[Key], _Published]:
+        return {}
+
+    @functools.cached_property
+    def _without_answer(self) -> dict[str, tuple[Figure, ...]]:
+        """Per answer, the figures where nobody gave it (what :func:`_unanimous` looks
+        among, thousands of times per county table)."""
+        found: dict[str, list[Figure]] = {}
+        for figure in self.figures:
+            for answer, atoms in figure.parts:
+                if self.count(atoms) == 0:
+                    found.setdefault(answer, []).append(figure)
+        return {answer: tuple(figures) for answer, figures in found.items()}
+
+    @functools.cached_property
     def _measure_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every figure's every count as a 0/1 row over the atoms, the row's figure index
         and its value: built once, as protect asks for the published subset many times."""
         measures = [(position, atoms) for position, f in enumerate(self.figures)
                     for atoms in f.measures.values()]
-        rows = np.zeros((len(measures), len(self.atoms)))
-        for row, (_, atoms) in enumerate(measures):
-            rows[row, list(atoms)] = 1.0
+        rows = _indicators([atoms for _, atoms in measures], len(self.atoms))
         owner = np.array([position for position, _ in measures], dtype=int)
         return rows, owner, rows @ np.array(self.atoms, dtype=float)
 
@@ -373,27 +387,58 @@ def derivable(table: Table, hidden: Iterable[Key],
     of the cost.
     """
     hidden = set(hidden)
-    rows, values = _equations(table, hidden)
-    atoms = np.array(table.atoms)
     figures = (*(f for f in table.figures if f.key in hidden), *unpublished)
-    return _in_row_space(table, figures, rows, ~_always_zero(rows, values, atoms))
+    return _in_row_space(table, figures, _published(table, hidden))
 
 
-def _in_row_space(table: Table, figures: Sequence[Figure], rows: np.ndarray,
-                  free: np.ndarray) -> tuple[Exposure, ...]:
-    """The counts of ``figures`` that the published ``rows`` fix when only the ``free``
-    atoms can be positive: those whose indicator, projected off the row space, vanishes
-    (all of them projected at once)."""
+@dataclass(frozen=True)
+class _Published:
+    """What the published figures say about the atoms, reduced to what constrains them:
+    the atoms that can be positive in some solution (``free``, a mask over the table's
+    atoms) and the distinct equations over those atoms (``rows @ x = values``, rows with
+    no free atom left out: they say 0 = 0). Every solution is 0 outside ``free``, so the
+    reduced system has exactly the original's solutions there."""
+
+    free: np.ndarray
+    rows: np.ndarray
+    values: np.ndarray
+
+
+def _published(table: Table, hidden: set[Key]) -> _Published:
+    """The reduced published system of ``table`` with ``hidden`` withheld, built once per
+    set: :func:`protect` asks :func:`derivable` and then :func:`integer_derivable` about
+    the same set, and finding the free atoms takes a linear programme."""
+    key = frozenset(hidden)
+    known = table._latest_published.get(key)
+    if known is not None:
+        return known
+    rows, values = _equations(table, hidden)
+    distinct = _distinct_rows(rows)
+    rows, values = rows[distinct], values[distinct]
+    free = ~_always_zero(rows, values, table._atom_array)
+    rows = rows[:, free]
+    distinct = _distinct_rows(rows)
+    distinct = distinct[rows[distinct].any(axis=1)]
+    published = _Published(free, rows[distinct], values[distinct])
+    # Only the latest set: each holds a dense copy of the equations.
+    table._latest_published.clear()
+    table._latest_published[key] = published
+    return published
+
+
+def _in_row_space(table: Table, figures: Sequence[Figure],
+                  published: _Published) -> tuple[Exposure, ...]:
+    """The counts of ``figures`` that the ``published`` equations fix: those whose
+    indicator over the free atoms, projected off the row space, vanishes (all of them
+    projected at once)."""
     measures = [(figure, measure, atoms) for figure in figures
                 for measure, atoms in figure.measures.items()]
     if not measures:
         return ()
-    weights = np.zeros((len(measures), len(table.atoms)))
-    for row, (_, _, atoms) in enumerate(measures):
-        weights[row, list(atoms)] = 1.0
-    weights = weights[:, free]
-    if len(rows):
-        row_space = _row_space(_distinct_rows(rows[:, free]))
+    weights = _indicators([atoms for _, _, atoms in measures], len(table.atoms))
+    weights = weights[:, published.free]
+    if len(published.rows):
+        row_space = _row_space(published.rows)
         weights = weights - (weights @ row_space) @ row_space.T
     fixed = np.linalg.norm(weights, axis=1) < BOUNDS_TOLERANCE
     return tuple(Exposure(figure.key, measure, table.count(atoms))
@@ -402,12 +447,15 @@ def _in_row_space(table: Table, figures: Sequence[Figure], rows: np.ndarray,
 
 
 def _distinct_rows(rows: np.ndarray) -> np.ndarray:
-    """The distinct rows of a 0/1 matrix, compared as packed bits (a float sort of the rows
-    costs seconds for a county's 13 municipalities)."""
+    """Where the distinct rows of a 0/1 matrix first occur (in order), compared as packed
+    bits (a float sort of the rows costs seconds for a county's 13 municipalities). Equal
+    rows of the published equations have equal values: both are the true count."""
+    if not rows.shape[1]:
+        return np.arange(min(len(rows), 1))
     packed = np.packbits(rows.astype(bool), axis=1)
     keys = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
     _, first = np.unique(keys, return_index=True)
-    return rows[np.sort(first)]
+    return np.sort(first)
 
 
 def _row_space(rows: np.ndarray) -> np.ndarray:
@@ -435,11 +483,15 @@ def integer_derivable(table: Table, hidden: Iterable[Key], counts: Sequence[Expo
     if not counts:
         return ()
     figures = {f.key: f for f in (*table.figures, *unpublished)}
-    size = len(table.atoms)
-    rows, values = _equations(table, set(hidden))
-    weights = np.array([_indicator(figures[c.key].measures[c.measure], size) for c in counts])
+    # Over the free atoms only (the others are 0 in every solution, whole or not): a
+    # county's programmes shrink to about a third of the atoms and half the equations.
+    published = _published(table, set(hidden))
+    weights = _indicators([figures[c.key].measures[c.measure] for c in counts],
+                          len(table.atoms))[:, published.free]
     truth = np.array([c.value for c in counts], dtype=float)
-    programme = _Programme(rows, values, values, np.zeros(size), np.full(size, np.inf))
+    size = weights.shape[1]
+    programme = _Programme(published.rows, published.values, published.values,
+                           np.zeros(size), np.full(size, np.inf))
     open_ = np.zeros(len(counts), dtype=bool)
     directions = np.random.default_rng(WITNESS_SEED).normal(size=(WITNESS_DIRECTIONS,
                                                                   len(counts)))
@@ -631,29 +683,47 @@ def _solve(cost: np.ndarray, rows: np.ndarray, values: np.ndarray) -> np.ndarray
         cost)
 
 
+@dataclass(frozen=True)
+class _Sparse:
+    """A matrix as its nonzero entries (row, column, value): the programmes of a county's
+    tables are over 99 % zeros, and dense copies of them cost more than solving them."""
+
+    shape: tuple[int, int]
+    rows: np.ndarray
+    columns: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, matrix: np.ndarray) -> _Sparse:
+        rows, columns = np.nonzero(matrix)
+        return cls(matrix.shape, rows, columns, matrix[rows, columns])
+
+
 class _Programme:
     """``row_lower <= matrix @ x <= row_upper``, ``lower <= x <= upper``, handed to HiGHS
     once: several objectives over the same constraints re-solve from the last basis."""
 
-    def __init__(self, matrix: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray,
-                 lower: np.ndarray, upper: np.ndarray) -> None:
+    def __init__(self, matrix: np.ndarray | _Sparse, row_lower: np.ndarray,
+                 row_upper: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         import highspy
 
         self._highspy = highspy
-        size = matrix.shape[1]
+        if not isinstance(matrix, _Sparse):
+            matrix = _Sparse.of(matrix)
+        number_of_rows, size = matrix.shape
         model = highspy.HighsLp()
-        model.num_col_, model.num_row_ = size, matrix.shape[0]
+        model.num_col_, model.num_row_ = size, number_of_rows
         model.col_cost_ = np.zeros(size)
         model.col_lower_ = np.asarray(lower, dtype=float)
         model.col_upper_ = np.asarray(upper, dtype=float)
         model.row_lower_ = np.asarray(row_lower, dtype=float)
         model.row_upper_ = np.asarray(row_upper, dtype=float)
-        by_column = np.ascontiguousarray(matrix.T)  # nonzero() on a transposed view crawls
-        columns, positions = np.nonzero(by_column)
+        by_column = np.lexsort((matrix.rows, matrix.columns))
+        columns = matrix.columns[by_column]
         model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         model.a_matrix_.start_ = np.searchsorted(columns, np.arange(size + 1)).astype(np.int32)
-        model.a_matrix_.index_ = positions.astype(np.int32)
-        model.a_matrix_.value_ = by_column[columns, positions].astype(float)
+        model.a_matrix_.index_ = matrix.rows[by_column].astype(np.int32)
+        model.a_matrix_.value_ = np.asarray(matrix.values, dtype=float)[by_column]
         # The core solver, not the ``highspy.Highs`` wrapper: the wrapper's constructor
         # registers Python callbacks (unused here), which prints HiGHS' banner to standard
         # output before any option can silence it, into `paverkan stats --json -`'s JSON.
@@ -712,13 +782,20 @@ def _always_zero(rows: np.ndarray, values: np.ndarray, atoms: np.ndarray) -> np.
     candidates = np.flatnonzero(zero & ~forced)
     if not candidates.size:
         return forced
-    k = candidates.size
-    bound_by_x = np.zeros((k, size + k + 1))
-    bound_by_x[np.arange(k), candidates] = -1.0
-    bound_by_x[np.arange(k), size + np.arange(k)] = 1.0
-    scaled = np.hstack([rows, np.zeros((len(rows), k)), -values[:, None]])
+    k, equations = candidates.size, len(rows)
+    # Built as nonzero entries: rows @ x - t * values, then y_j - x_j (dense, a county's
+    # programme took longer to copy than to solve).
+    equation, atom = np.nonzero(rows)
+    scaled = np.flatnonzero(values)
+    bound = np.arange(k)
+    matrix = _Sparse(
+        (equations + k, size + k + 1),
+        np.concatenate([equation, scaled, equations + bound, equations + bound]),
+        np.concatenate([atom, np.full(scaled.size, size + k), candidates, size + bound]),
+        np.concatenate([rows[equation, atom], -values[scaled], np.full(k, -1.0),
+                        np.ones(k)]))
     solution = _Programme(
-        np.vstack([scaled, bound_by_x]),
+        matrix,
         np.concatenate([np.zeros(len(rows)), np.full(k, -np.inf)]),
         np.zeros(len(rows) + k),
         np.concatenate([np.zeros(size + k), [1.0]]),
@@ -734,11 +811,9 @@ def _unanimous(table: Table, figure: Figure, exposure: Exposure, hidden: set[Key
     gave that answer."""
     if exposure.measure == "n" or exposure.value != 0:
         return False
-    atoms = figure.measures[exposure.measure]
-    measure = exposure.measure
-    return bool(atoms) and any(
-        measure in f.measures and table.count(f.measures[measure]) == 0
-        and f.key not in hidden and figure.n_atoms <= f.n_atoms for f in table.figures)
+    return bool(figure.measures[exposure.measure]) and any(
+        f.key not in hidden and figure.n_atoms <= f.n_atoms
+        for f in table._without_answer.get(exposure.measure, ()))
 
 
 def _complement(table: Table, failing: Figure, measure: str,
@@ -777,3 +852,14 @@ def _indicator(atoms: Iterable[int], size: int) -> np.ndarray:
     vector = np.zeros(size)
     vector[list(atoms)] = 1.0
     return vector
+
+
+def _indicators(sets: Sequence[Iterable[int]], size: int) -> np.ndarray:
+    """One 0/1 row over ``size`` atoms per set, filled at once."""
+    lists = [list(atoms) for atoms in sets]
+    matrix = np.zeros((len(lists), size))
+    lengths = [len(atoms) for atoms in lists]
+    matrix[np.repeat(np.arange(len(lists)), lengths),
+           np.fromiter(itertools.chain.from_iterable(lists), dtype=np.intp,
+                       count=sum(lengths))] = 1.0
+    return matrix
