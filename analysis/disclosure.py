@@ -419,11 +419,11 @@ def _published(table: Table, hidden: set[Key]) -> _Published:
     rows = rows[:, free]
     distinct = _distinct_rows(rows)
     distinct = distinct[rows[distinct].any(axis=1)]
-    published = _Published(free, rows[distinct], values[distinct])
+    reduced = _Published(free, rows[distinct], values[distinct])
     # Only the latest set: each holds a dense copy of the equations.
     table._latest_published.clear()
-    table._latest_published[key] = published
-    return published
+    table._latest_published[key] = reduced
+    return reduced
 
 
 def _in_row_space(table: Table, figures: Sequence[Figure],
@@ -769,40 +769,41 @@ def _always_zero(rows: np.ndarray, values: np.ndarray, atoms: np.ndarray) -> np.
     """Atoms that are 0 in every non-negative solution of ``rows @ x = values``.
 
     The true counts are a solution, so only atoms that are truly 0 qualify; those inside a
-    published zero count are forced at once. For the rest, one programme over ``(x, y, t)``:
+    published zero count are forced at once. For the rest, one programme over ``(x, y, t)``
+    (``x`` the atoms not forced):
     maximise ``sum(y)`` with ``y_j <= x_j``, ``y_j <= 1``, ``rows @ x = t * values``,
     ``t >= 1``. Scaling lets every atom that can be positive in some solution reach
     ``y_j = 1``; the others stay at 0.
     """
-    size = len(atoms)
     if not len(rows):
-        return np.zeros(size, dtype=bool)
+        return np.zeros(len(atoms), dtype=bool)
     zero = atoms == 0
     forced = zero & (rows[values == 0].sum(axis=0) > 0)
-    candidates = np.flatnonzero(zero & ~forced)
-    if not candidates.size:
+    if not (zero & ~forced).any():
         return forced
-    k, equations = candidates.size, len(rows)
+    # The programme leaves out what the published zeros settle: their equations and the
+    # atoms they force (0 in every solution), so it is over the other atoms only.
+    rows, values = rows[values != 0][:, ~forced], values[values != 0]
+    candidates = np.flatnonzero(zero[~forced])
+    size, k, equations = rows.shape[1], candidates.size, len(rows)
     # Built as nonzero entries: rows @ x - t * values, then y_j - x_j (dense, a county's
     # programme took longer to copy than to solve).
     equation, atom = np.nonzero(rows)
-    scaled = np.flatnonzero(values)
     bound = np.arange(k)
     matrix = _Sparse(
         (equations + k, size + k + 1),
-        np.concatenate([equation, scaled, equations + bound, equations + bound]),
-        np.concatenate([atom, np.full(scaled.size, size + k), candidates, size + bound]),
-        np.concatenate([rows[equation, atom], -values[scaled], np.full(k, -1.0),
-                        np.ones(k)]))
+        np.concatenate([equation, np.arange(equations), equations + bound, equations + bound]),
+        np.concatenate([atom, np.full(equations, size + k), candidates, size + bound]),
+        np.concatenate([rows[equation, atom], -values, np.full(k, -1.0), np.ones(k)]))
     solution = _Programme(
         matrix,
-        np.concatenate([np.zeros(len(rows)), np.full(k, -np.inf)]),
-        np.zeros(len(rows) + k),
+        np.concatenate([np.zeros(equations), np.full(k, -np.inf)]),
+        np.zeros(equations + k),
         np.concatenate([np.zeros(size + k), [1.0]]),
         np.concatenate([np.full(size, np.inf), np.ones(k), [np.inf]]),
     ).minimise(np.concatenate([np.zeros(size), -np.ones(k), [0.0]]))
     always = forced.copy()
-    always[candidates] = solution[size:size + k] < 0.5
+    always[np.flatnonzero(~forced)[candidates]] = solution[size:size + k] < 0.5
     return always
 
 
