@@ -24,9 +24,10 @@ the results. Modules, in the order a report uses them:
   attacker test).
 
 Every figure is checked against independent R computations in ``../shared/reference``.
-The distribution tails come from ``scipy.special``, imported inside the functions that
-compute a p-value, so importing the package (the web app, ``paverkan --help``) stays cheap.
-What stays hand-written says why in its docstring: the conditional odds ratio with its own
-Brent solver (accurate where scipy's and R's are not, and far faster), R's IRLS, CMH with
-R's continuity rule, R's ``p.adjust``; the tests check each against scipy, statsmodels or R.
+The distribution tails (normal, chi-square, the hypergeometric weights) are written with
+``math`` and numpy, equal to scipy's to about 1e-12, so no ``paverkan stats`` pays for
+importing ``scipy.special``. What stays hand-written says why in its docstring: the
+conditional odds ratio with its own Brent solver (accurate where scipy's and R's are not,
+and far faster), R's IRLS, CMH with R's continuity rule, R's ``p.adjust``; the tests check
+each against scipy, statsmodels or R.
 """
