@@ -30,7 +30,7 @@ def test_a_researcher_running_stats_loads_neither_scipy_stats_nor_the_admin_page
     """The statistics need numpy, pandas and the HiGHS solver, no scipy at all (its
     special functions alone cost a tenth of a second, scipy.stats or scipy.optimize a
     quarter; the tails are written with math) nor statsmodels, nor PyYAML (the
-    questionnaire loader); no other command's module is imported."""
+    questionnaire loader); no other command's module is imported, nor Flask."""
     loaded = modules_loaded_by("stats", "--responses", str(REFERENCE / "survey.csv"),
                                "--invited", str(REFERENCE / "invited.csv"),
                                "--json", str(tmp_path / "out.json"))
@@ -40,6 +40,7 @@ def test_a_researcher_running_stats_loads_neither_scipy_stats_nor_the_admin_page
     assert not {"survey.admin", "survey.commands.mail", "survey.commands.db",
                 "survey.commands.round", "survey.commands.recipients"} & loaded
     assert not {"survey.app", "sqlalchemy", "alembic"} & loaded, "no web app or database"
+    assert not {m for m in loaded if m.split(".")[0] in ("flask", "werkzeug", "jinja2")}
 
 
 def test_an_administrator_checking_a_questionnaire_does_not_load_the_statistics() -> None:
