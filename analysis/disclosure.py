@@ -826,10 +826,11 @@ def _complement(table: Table, failing: Figure, measure: str,
                       if failing.n_atoms <= f.n_atoms and f.key != failing.key),
                      key=lambda f: (len(f.n_atoms), table.count(f.n_atoms)))
     fallback = None
+    # Published, non-empty and disjoint from the failing cell: looked up once, not per parent.
+    candidates = [f for f in table.figures if f.n_atoms and f.key not in hidden
+                  and f.n_atoms.isdisjoint(failing.n_atoms)]
     for parent in parents:
-        siblings = [f for f in table.figures
-                    if f.key not in hidden and f.n_atoms and f.n_atoms <= parent.n_atoms
-                    and not (f.n_atoms & failing.n_atoms)]
+        siblings = [f for f in candidates if f.n_atoms <= parent.n_atoms]
         # Only a sibling holding some of the exposed answer can hide it: a plain respondent
         # count, or a cell where nobody gave that answer, leaves it pinned (a county's
         # ordinal table withheld one respondent count after another that way).
@@ -846,7 +847,7 @@ def _complement(table: Table, failing: Figure, measure: str,
 
 
 def _atoms(mask: np.ndarray) -> frozenset[int]:
-    return frozenset(int(i) for i in np.flatnonzero(mask))
+    return frozenset(np.flatnonzero(mask).tolist())
 
 
 def _indicator(atoms: Iterable[int], size: int) -> np.ndarray:
