@@ -415,7 +415,11 @@ def _published(table: Table, hidden: set[Key]) -> _Published:
     rows, values = _equations(table, hidden)
     distinct = _distinct_rows(rows)
     rows, values = rows[distinct], values[distinct]
-    free = ~_always_zero(rows, values, table._atom_array)
+    # Withholding more only removes equations: every atom that could be positive with fewer
+    # withheld still can (protect's sets only grow), so the programme need not ask again.
+    positive = next((earlier.free for withheld, earlier in table._latest_published.items()
+                     if withheld <= key), None)
+    free = ~_always_zero(rows, values, table._atom_array, positive)
     rows = rows[:, free]
     distinct = _distinct_rows(rows)
     distinct = distinct[rows[distinct].any(axis=1)]
@@ -765,19 +769,22 @@ def _equations(table: Table, hidden: set[Key]) -> tuple[np.ndarray, np.ndarray]:
     return rows[keep], values[keep]
 
 
-def _always_zero(rows: np.ndarray, values: np.ndarray, atoms: np.ndarray) -> np.ndarray:
+def _always_zero(rows: np.ndarray, values: np.ndarray, atoms: np.ndarray,
+                 positive: np.ndarray | None = None) -> np.ndarray:
     """Atoms that are 0 in every non-negative solution of ``rows @ x = values``.
 
-    The true counts are a solution, so only atoms that are truly 0 qualify; those inside a
-    published zero count are forced at once. For the rest, one programme over ``(x, y, t)``
-    (``x`` the atoms not forced):
-    maximise ``sum(y)`` with ``y_j <= x_j``, ``y_j <= 1``, ``rows @ x = t * values``,
-    ``t >= 1``. Scaling lets every atom that can be positive in some solution reach
-    ``y_j = 1``; the others stay at 0.
+    The true counts are a solution, so only atoms that are truly 0 qualify, and none known
+    to be ``positive`` in some solution (a mask, when given); those inside a published zero
+    count are forced at once. For the rest, one programme over ``(x, y, t)`` (``x`` the
+    atoms not forced): maximise ``sum(y)`` with ``y_j <= x_j``, ``y_j <= 1``,
+    ``rows @ x = t * values``, ``t >= 1``. Scaling lets every atom that can be positive in
+    some solution reach ``y_j = 1``; the others stay at 0.
     """
     if not len(rows):
         return np.zeros(len(atoms), dtype=bool)
     zero = atoms == 0
+    if positive is not None:
+        zero &= ~positive
     forced = zero & (rows[values == 0].sum(axis=0) > 0)
     if not (zero & ~forced).any():
         return forced
