@@ -121,11 +121,12 @@ class Table:
 
     @functools.cached_property
     def _measure_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every figure's every count as a 0/1 row over the atoms, the row's figure index
-        and its value: built once, as protect asks for the published subset many times."""
+        """Every figure's every count as a 0/1 row over the atoms (booleans: protect copies
+        the published subset every round), the row's figure index and its value: built
+        once."""
         measures = [(position, atoms) for position, f in enumerate(self.figures)
                     for atoms in f.measures.values()]
-        rows = _indicators([atoms for _, atoms in measures], len(self.atoms))
+        rows = _indicators([atoms for _, atoms in measures], len(self.atoms)).astype(bool)
         owner = np.array([position for position, _ in measures], dtype=int)
         return rows, owner, rows @ np.array(self.atoms, dtype=float)
 
@@ -465,7 +466,7 @@ def _distinct_rows(rows: np.ndarray) -> np.ndarray:
 def _row_space(rows: np.ndarray) -> np.ndarray:
     """Orthonormal basis (columns) of the row space, by singular value decomposition
     (numpy's; a pivoted QR would need scipy.linalg, a slow import for matrices this small)."""
-    u, singular, _ = np.linalg.svd(rows.T, full_matrices=False)
+    u, singular, _ = np.linalg.svd(rows.T.astype(float), full_matrices=False)
     rank = int(np.sum(singular > BOUNDS_TOLERANCE * max(1.0, singular.max(initial=0.0))))
     return u[:, :rank]
 
