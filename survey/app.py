@@ -137,7 +137,7 @@ def _register_error_pages(app: Flask) -> None:
     def csrf_error(_error):
         if request.blueprint in drafts.STAFF_BLUEPRINTS:
             return drafts.keep_and_log_in_again(logged_in=current_user() is not None)
-        closed = respondent_routes.ended_by_close() if request.blueprint != "auth" else None
+        closed = respondent_routes.ended_by_close()
         if closed is not None:
             return closed
         if not session:  # the session itself ended (or cookies are blocked)

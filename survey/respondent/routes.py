@@ -120,12 +120,20 @@ def ended_by_close():
     """If the respondent's cookie names a round that has closed, the close ended their
     session (every session that held its link or its thanks): the closed page, saying that
     answers sent before it are in and the rest went with it (true whether they were thanked
-    before the close or were still answering, which nothing left can tell apart). Else None."""
+    before the close or were still answering, which nothing left can tell apart). Else None.
+
+    Only on the token-free pages: an address with a link in it (a start page, an opt-out)
+    speaks for its own round, which may be another than an old cookie names."""
+    if request.endpoint not in _TOKEN_FREE:
+        return None
     round_id = getattr(session, "named_round", None)
     round_ = operations.round_summary(db.session(), round_id) if round_id is not None else None
     if round_ is None or round_.state != "closed":
         return None
     return _render("respondent/closed.html", 403, round=round_, ended=True)
+
+
+_TOKEN_FREE = ("respondent.resume", "respondent.page", "respondent.review", "respondent.thanks")
 
 
 def _is_submit() -> bool:

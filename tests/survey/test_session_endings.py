@@ -10,7 +10,7 @@ from survey.admin import operations as admin
 from survey.models import PooledSubmission, Response, ServerSession
 from tests.conftest import InvitationFactory, RoundFactory
 from tests.survey.test_respondent import answer_pages, count, start
-from tests.survey.walk import fill
+from tests.survey.walk import fill, page_id
 
 REVIEW = "/svar/granska"
 COOKIE = "paverkan"
@@ -99,3 +99,18 @@ def test_the_expired_form_page_says_answers_are_kept_only_while_a_link_is_held(
     client.submit(REVIEW, {"action": "submit"})
     refused = client.post(REVIEW, data={"action": "submit", "csrf_token": "forged"})
     assert refused.status_code == 400 and KEPT not in refused.text
+
+
+def test_a_link_of_a_new_round_is_not_told_that_the_old_round_closed(app, client, db_session):
+    """The browser still holds a cookie naming last year's closed round: this year's link,
+    even with a form refused for its token, speaks for this year's open round."""
+    last_year = RoundFactory(state="open")
+    answer_pages(client, start(client, InvitationFactory(round=last_year).token))
+    client.submit(REVIEW, {"action": "submit"})
+    with app.app_context():
+        admin.close_round(db_session, last_year)
+    assert CLOSED_TOLD in client.get("/svar/tack", follow_redirects=True).text
+    this_year = InvitationFactory(round=RoundFactory(state="open"))
+    refused = client.post(f"/s/{this_year.token}", data={"csrf_token": "expired"})
+    assert refused.status_code == 400 and "Enkäten är stängd" not in refused.text
+    assert page_id(start(client, this_year.token)), "this year's questionnaire opens"
