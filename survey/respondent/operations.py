@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -98,15 +98,24 @@ _LINK = (
     .outerjoin(Draft.__table__, Draft.id == bindparam("draft_id"))
     .where(Invitation.token_hash == bindparam("token_hash"))
 )
+#: With the pool check too, for a caller who knows the link's pool marker already.
+_LINK_AND_POOL = _LINK.add_columns(
+    exists().where(PooledSubmission.marker == bindparam("marker")).label("pooled"))
 
 
-def look_up(db: Session, token: str, today: dt.date | None = None) -> Link:
+def look_up(db: Session, token: str, today: dt.date | None = None,
+            marker: str | None = None) -> Link:
+    """What the link can do today. ``marker``: its pool marker, if the caller knows it (a
+    respondent's session keeps it), so that one statement also tells whether it submitted;
+    a marker that turns out not to be this link's is ignored."""
     today = today or dt.date.today()
     if not tokens.well_formed(token):
         return Link(LinkState.UNKNOWN)
+    parameters = {"token_hash": tokens.token_hash(token), "draft_id": tokens.draft_id(token)}
+    if marker is not None:
+        parameters["marker"] = marker
     row = db.connection().execute(
-        _LINK, {"token_hash": tokens.token_hash(token), "draft_id": tokens.draft_id(token)}
-    ).first()
+        _LINK if marker is None else _LINK_AND_POOL, parameters).first()
     if row is None:
         return Link(LinkState.UNKNOWN)
     round_ = LinkedRound(**{name: getattr(row, f"round__{name}") for name in _ROUND_COLUMNS})
@@ -114,7 +123,11 @@ def look_up(db: Session, token: str, today: dt.date | None = None) -> Link:
                                   round=round_)
     if round_.state == "closed" or round_.link_salt is None or today > round_.closes_on:
         return Link(LinkState.CLOSED, invitation)
-    if is_submitted(db, invitation):
+    if marker is not None and marker == tokens.pool_marker(invitation):
+        submitted = invitation.state == "responded" or row.pooled
+    else:
+        submitted = is_submitted(db, invitation)
+    if submitted:
         return Link(LinkState.SUBMITTED, invitation)
     if not round_.is_open_on(today):
         return Link(LinkState.NOT_YET_OPEN, invitation)

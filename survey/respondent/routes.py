@@ -16,7 +16,7 @@ from flask_babel import refresh
 from flask_wtf import FlaskForm
 
 from questionnaires.model import Page, Questionnaire
-from survey import db
+from survey import db, tokens
 from survey.contacts import open_rounds_with_contact
 from survey.i18n import current_language
 from survey.instrument import merge_page, minutes, questionnaire_of, visible_questions
@@ -25,6 +25,9 @@ from survey.respondent.forms import page_form
 from survey.respondent.operations import LinkedInvitation, LinkState
 
 TOKEN = "respondent_token"
+#: The link's pool marker, so that a request finds out whether it submitted in the same
+#: statement that reads the link.
+MARKER = "respondent_marker"
 #: After a submit: the round's id, so that the thanks page can show its support text.
 SUBMITTED = "respondent_submitted"
 #: Buttons of a question page that leave it: the page's answers are saved first.
@@ -96,7 +99,7 @@ def respondent_required(view):
             # A POST saves the draft or submits only if the link can still be answered: the
             # round's close must not slip in between this look-up and the write.
             db.write_lock(database)
-        link = operations.look_up(database, token)
+        link = operations.look_up(database, token, marker=session.get(MARKER))
         if link.state is LinkState.SUBMITTED and _is_submit():
             return _thanked(link.round)
         if link.state is not LinkState.READY:
@@ -178,6 +181,7 @@ def begin(token: str):
         return _link_page(link)
     session.restart(link.round.id, keep=("lang",))
     session[TOKEN] = token
+    session[MARKER] = tokens.pool_marker(link.invitation)
     # Straight to where they left off, not through /svar: one request fewer per respondent.
     return _continue(Respondent(token, link.invitation, questionnaire_of(link.round),
                                 link.draft.answers, link.draft.page))

@@ -72,6 +72,24 @@ def test_two_tabs_submitting_give_one_response(app, db_session):
     assert ALREADY in second.get("/svar/sida/role").text
 
 
+def test_a_tab_still_answering_learns_that_the_other_submitted(app, db_session):
+    """The second tab's session still holds the link; its next page, before and after the
+    flush timer ran, says the answers are in and stores nothing."""
+    round_ = RoundFactory()
+    invitation = InvitationFactory(round=round_)
+    first, second = app.test_client(), app.test_client()
+    answer_pages(first, start(first, invitation.token))
+    waiting = start(second, invitation.token)
+    assert first.submit("/svar/granska", {"action": "submit"}).location == "/svar/tack"
+    assert ALREADY in second.get(waiting).text
+    for _ in range(2):
+        InvitationFactory(round=round_)
+    with app.app_context():
+        flush_pool(db_session, round_.id, force=True)
+    assert ALREADY in second.get(waiting).text
+    assert submissions(db_session) == 1
+
+
 def test_after_the_pool_flush_repeats_still_say_so(app, client, db_session):
     """Once the flush timer turned the pool into responses (here: three respondents), the
     link still knows."""
