@@ -88,6 +88,8 @@ class Link:
 
 _INVITATION_COLUMNS = ("id", "round_id", "municipality", "group", "unit", "state")
 _ROUND_COLUMNS = tuple(c.name for c in Round.__table__.columns if c.name != "definition")
+#: Where the round's columns are in a row of :data:`_LINK`.
+_ROUND_SLICE = slice(len(_INVITATION_COLUMNS), len(_INVITATION_COLUMNS) + len(_ROUND_COLUMNS))
 #: One statement per look-up: the invitation, its round and the link's draft (if any), as
 #: plain columns; building ORM objects cost more than the query.
 _LINK = (
@@ -118,9 +120,8 @@ def look_up(db: Session, token: str, today: dt.date | None = None,
         _LINK if marker is None else _LINK_AND_POOL, parameters).first()
     if row is None:
         return Link(LinkState.UNKNOWN)
-    round_ = LinkedRound(**{name: getattr(row, f"round__{name}") for name in _ROUND_COLUMNS})
-    invitation = LinkedInvitation(**{name: getattr(row, name) for name in _INVITATION_COLUMNS},
-                                  round=round_)
+    round_ = LinkedRound(**dict(zip(_ROUND_COLUMNS, row[_ROUND_SLICE], strict=True)))
+    invitation = LinkedInvitation(*row[:len(_INVITATION_COLUMNS)], round=round_)
     if round_.state == "closed" or round_.link_salt is None or today > round_.closes_on:
         return Link(LinkState.CLOSED, invitation)
     if marker is not None and marker == tokens.pool_marker(invitation):
