@@ -156,12 +156,16 @@ class ServerSessionInterface(SessionInterface):
         name = self.get_cookie_name(app)
         database = db.session()
         successor = _successor(session.cookie) if session.forward else None
-        if session.cookie and (session.rotate or session.cookie_only):
+        ended = bool(session.cookie and (session.rotate or session.cookie_only))
+        if ended:
+            # Committed with the row that follows it, if any: a request still carrying the old
+            # cookie must find one of the two (see `forward`).
             database.connection().execute(_DELETE_ROW, {"row": _row_id(session.cookie)})
-            database.commit()
             session.cookie = None
             session.modified = True
         if session.cookie_only:
+            if ended:
+                database.commit()
             if session.modified and (session or session.named_round is not None):
                 signed = _serializer(app).dumps([dict(session), session.named_round])
                 response.set_cookie(name, SIGNED + signed, **self._cookie_settings(app))
