@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import refresh
-from flask_wtf import FlaskForm
 
 from questionnaires.model import Page, Questionnaire
 from survey import db, tokens
@@ -169,7 +168,6 @@ def start(token: str):
         questionnaire=questionnaire_of(link.round),
         minutes=minutes(link.round),
         started=bool(link.draft.answers),
-        form=FlaskForm(),
     )
 
 
@@ -285,8 +283,7 @@ def _neighbour(visible: tuple[Page, ...], current: Page, action: str | None) -> 
 @bp.route("/svar/granska", methods=["GET", "POST"])
 @respondent_required
 def review(respondent: Respondent):
-    form = FlaskForm()
-    if request.method == "POST" and form.validate_on_submit():
+    if request.method == "POST":  # its CSRF token was checked before any view (CSRFProtect)
         if request.form.get("action") == "back":
             return redirect(url_for("respondent.page", page_id=respondent.visible_pages()[-1].id))
         round_ = respondent.invitation.round  # a close right after the submit erases the invitation
@@ -310,7 +307,6 @@ def review(respondent: Respondent):
         round=respondent.invitation.round,
         pages=pages,
         answers=respondent.answers,
-        form=form,
     )
 
 
