@@ -71,7 +71,7 @@ def _link_page(link: operations.Link, held: bool = False, submitting: bool = Fal
     A link `held` in the respondent's session worked when they began: if it is unknown now,
     the round closed and erased it. `submitting`: their answers arrived after the close."""
     if link.state is LinkState.UNKNOWN and held:
-        return _render("respondent/closed.html", 403, submitting=submitting)
+        return ended_by_close() or _render("respondent/closed.html", 403, submitting=submitting)
     if link.state is LinkState.UNKNOWN:
         return _render("respondent/unknown_link.html", 404, contacts=open_rounds_with_contact())
     if link.state is LinkState.SUBMITTED:
@@ -87,6 +87,8 @@ def respondent_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if session.get(SUBMITTED):
+            if closed := ended_by_close():
+                return closed
             if _is_submit():
                 return redirect(url_for("respondent.thanks"))
             return _render("respondent/already_submitted.html")
@@ -120,7 +122,7 @@ def session_ended():
 
 def ended_by_close():
     """If the respondent's cookie names a round that has closed, the close ended their
-    session (every session that held its link or its thanks): the closed page, saying that
+    session (the link or the thanks it held): the closed page, saying that
     answers sent before it are in and the rest went with it (true whether they were thanked
     before the close or were still answering, which nothing left can tell apart). Else None.
 
@@ -128,10 +130,14 @@ def ended_by_close():
     speaks for its own round, which may be another than an old cookie names."""
     if request.endpoint not in _TOKEN_FREE:
         return None
-    round_id = getattr(session, "named_round", None)
+    round_id = session.round_id
     round_ = operations.round_summary(db.session(), round_id) if round_id is not None else None
     if round_ is None or round_.state != "closed":
         return None
+    return _ended_page(round_)
+
+
+def _ended_page(round_):
     return _render("respondent/closed.html", 403, round=round_, ended=True)
 
 
@@ -147,10 +153,9 @@ def _is_submit() -> bool:
 def _thanked(round_):
     """The link's answers are in: the session that held the token ends, and a new one holds
     only "thanked" (ended with the round), the language and the CSRF token, so a resent form
-    meets the thanks, not "the form has expired". Its cookie follows from the old one, so the
-    second press of a double click, sent with the old cookie, meets the thanks too."""
-    session.restart(round_.id, keep=("lang", current_app.config["WTF_CSRF_FIELD_NAME"]),
-                    forward=True)
+    meets the thanks, not "the form has expired". The second press of a double click, sent
+    with the old cookie, finds its link submitted and meets the thanks too."""
+    session.restart(round_.id, keep=("lang", current_app.config["WTF_CSRF_FIELD_NAME"]))
     session[SUBMITTED] = round_.id
     return redirect(url_for("respondent.thanks"))
 
@@ -339,5 +344,7 @@ def thanks():
     round_id = session.get(SUBMITTED)
     if not round_id:
         return redirect(url_for("respondent.resume"))
-    return _render("respondent/thanks.html",
-                   round=operations.round_summary(db.session(), round_id))
+    round_ = operations.round_summary(db.session(), round_id)
+    if round_.state == "closed":
+        return _ended_page(round_)
+    return _render("respondent/thanks.html", round=round_)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import stat
 
@@ -11,9 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from survey import db, migrate
+from survey.auth import operations as auth
 from survey.config import Config
 from survey.models import ServerSession, User
 from tests.conftest import InvitationFactory, RoundFactory, make_test_app
+from tests.survey.test_respondent import answer_pages, start
 
 
 def test_defaults_keep_everything_in_the_instance_folder(tmp_path):
@@ -134,44 +137,52 @@ def test_unknown_pages_are_polite(client):
 
 
 def test_session_rows_reveal_neither_cookie_nor_content(client, db_session):
-    """The session table alone cannot tell whose session a row is or what it holds."""
-    token = InvitationFactory().token
+    """A staff member's session is a row; the table alone cannot tell whose session a row is
+    or what it holds."""
+    auth.add_user(db_session, "admin@kommun.example.se", "admin", "ett långt lösenord")
     client.get("/tillganglighet?lang=en")
-    client.submit(f"/s/{token}", form_page=f"/s/{token}")
+    client.submit("/login", {"email": "admin@kommun.example.se",
+                             "password": "ett långt lösenord"})
     cookie = client.get_cookie("paverkan").value
     row = db_session.scalars(select(ServerSession)).one()
     assert cookie not in row.id
-    assert b"lang" not in row.content and token.encode() not in row.content
+    assert b"lang" not in row.content and b"staff" not in row.content
 
 
-def test_a_visitor_who_only_reads_leaves_no_session_row(client, db_session):
-    """A start page, a login form or a language choice needs only a CSRF token and the
-    language: they travel in a signed cookie, and the sessions table stays empty."""
+def test_a_respondent_leaves_no_session_row_and_their_cookie_shows_nothing(client, db_session):
+    """Start page, Start, pages, Send: the respondent's session lives sealed in their cookie,
+    so the sessions table never holds a row of theirs, and the cookie shows neither the link
+    nor the language."""
     token = InvitationFactory().token
-    assert client.get(f"/s/{token}?lang=en").status_code == 200
-    assert client.get("/login").status_code == 200
+    location = start(client, token, lang="en")
+    answer_pages(client, location)
+    for cookie in (client.get_cookie("paverkan").value,
+                   (client.submit("/svar/granska", {"action": "submit"}),
+                    client.get_cookie("paverkan").value)[1]):
+        assert cookie.startswith("~") and token not in cookie and "lang" not in cookie
     assert db_session.scalars(select(ServerSession)).all() == []
-    assert "lang=sv" in client.get(f"/s/{token}").text, "English was remembered"
-    assert client.submit(f"/s/{token}", form_page=f"/s/{token}").status_code == 302
-    assert len(db_session.scalars(select(ServerSession)).all()) == 1
+    assert "lang=sv" in client.get("/svar/tack").text, "English was remembered"
 
 
 @pytest.mark.parametrize("forged", [
-    {"lang": "en", "respondent_token": "x" * 43},  # more than a cookie may carry
-    {"lang": "en", "staff_id": 1},
+    {"lang": "en", "staff_id": 1},  # a login may not live in a cookie
+    {"lang": "en", "respondent_token": "x" * 43, "extra": 1},
 ])
-def test_a_signed_cookie_carries_nothing_but_language_and_csrf(app, client, forged):
-    """Even a cookie signed with the instance secret holding a link or a login is ignored,
-    so nothing that grants anything lives outside a revocable row."""
-    from survey.sessions import SIGNED, _serializer
+def test_a_cookie_holding_more_than_a_respondent_may_is_ignored(app, client, forged):
+    """Even a cookie sealed with the instance secret holding a login is ignored, so a staff
+    session lives only in a row that logging out deletes."""
+    from survey.sessions import Session as CookieSession
+    from survey.sessions import _sealed_cookie
 
-    client.set_cookie("paverkan", SIGNED + _serializer(app).dumps([forged, None]))
+    with app.app_context():
+        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        client.set_cookie("paverkan", _sealed_cookie(app, CookieSession(forged), tomorrow))
     page = client.get("/svar")
-    assert page.status_code == 403 and "lang=en" in page.text
+    assert page.status_code == 403 and "lang=en" in page.text, "a new, Swedish session"
     assert client.get("/admin/").status_code in (302, 303)
 
 
-def test_a_tampered_signed_cookie_starts_a_new_session(client):
+def test_a_tampered_session_cookie_starts_a_new_session(client):
     client.get("/tillganglighet?lang=en")
     cookie = client.get_cookie("paverkan").value
     client.set_cookie("paverkan", cookie[:-2] + ("A" if cookie[-2] != "A" else "B") + cookie[-1])

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from survey.models import Draft, PooledSubmission, Response, ServerSession
+from survey import sessions
+from survey.models import Draft, PooledSubmission, Response
 from survey.respondent.operations import flush_pool
 from tests.conftest import InvitationFactory, RoundFactory
 from tests.survey.test_respondent import answer_pages, start
@@ -111,9 +112,10 @@ def test_an_expired_session_asks_to_open_the_link_again_and_keeps_the_answers(
     invitation = InvitationFactory()
     location, _ = answer_pages(client, start(client, invitation.token), stop_after=2)
     html = client.get(location).text
-    for row in db_session.scalars(select(ServerSession)):
-        row.expires_on = dt.date.today() - dt.timedelta(days=1)
-    db_session.flush()
+    with app.app_context():  # the cookie as it would be after the idle days
+        kept = sessions._from_cookie(app, client.get_cookie("paverkan").value)
+        yesterday = dt.date.today() - dt.timedelta(days=1)
+        client.set_cookie("paverkan", sessions._sealed_cookie(app, kept, yesterday))
     response = client.post(location, data={**fill(html), "action": "next"})
     assert response.status_code in (400, 403)
     assert "Öppna länken i ditt mejl igen" in response.text

@@ -131,7 +131,8 @@ def _erase(db: Session, round_: Round) -> None:
     db.execute(delete(Invitation).where(Invitation.round_id == round_.id))
     _rewrite_in_id_order(db, round_.id)
     db.execute(delete(Draft).where(Draft.round_id == round_.id))
-    # Respondents' sessions: their expiry dates would keep visits and submits per day.
+    # Respondents' session rows, as versions before sealed session cookies wrote them: their
+    # expiry dates would keep visits and submits per day.
     db.execute(delete(ServerSession).where(ServerSession.round_id == round_.id))
     round_.link_salt = None
     round_.state = "closed"
