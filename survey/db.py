@@ -23,6 +23,20 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self.sessionmaker: sessionmaker[Session] = sessionmaker(self.engine)
+        self._without_transaction: sessionmaker[Session] | None = None
+        if self.engine.dialect.name == "postgresql":
+            self._without_transaction = sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+    @property
+    def reading_sessionmaker(self) -> sessionmaker[Session]:
+        """Sessions for a request that only reads: on PostgreSQL without a transaction, so
+        that it spends no round trips on BEGIN and ROLLBACK (a respondent's page is one
+        statement); the ordinary ones where that gains nothing (SQLite) or cannot be (the
+        tests' single connection)."""
+        if self._without_transaction is None or self.single_connection:
+            return self.sessionmaker
+        return self._without_transaction
 
     @property
     def single_connection(self) -> bool:
@@ -148,8 +162,16 @@ def database(app: Flask | None = None) -> Database:
 def session() -> Session:
     """The session of the current request or CLI command, opened on first use."""
     if "db_session" not in g:
-        g.db_session = database().sessionmaker()
+        found = database()
+        maker = found.reading_sessionmaker if g.get("paverkan_reads_only") else found.sessionmaker
+        g.db_session = maker()
     return g.db_session
+
+
+def reads_only() -> None:
+    """Declare the current request one that writes nothing (before its first statement):
+    see :attr:`Database.reading_sessionmaker`."""
+    g.paverkan_reads_only = True
 
 
 def connection() -> Connection:

@@ -54,6 +54,13 @@ class Respondent:
         return self.questionnaire.visible_pages(self.scope)
 
 
+@bp.before_request
+def _pages_shown_only_read():
+    """Showing a respondent's page writes nothing (their session is their cookie)."""
+    if request.method in ("GET", "HEAD"):
+        db.reads_only()
+
+
 bp.add_app_template_global(support.custom_paragraphs, "support_text_in")
 bp.add_app_template_global(support.default_paragraphs, "support_defaults")
 
