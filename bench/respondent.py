@@ -41,7 +41,7 @@ SECRET = secrets.token_urlsafe(32)
 TICK = os.sysconf("SC_CLK_TCK")
 HELLO_REQUESTS = 1000  # per measurement of the baseline
 BLOCK = 150  # requests per measured request kind
-SEQUENTIAL_WALKS = 30
+SEQUENTIAL_WALKS = 60
 #: Whole walks before anything is measured, so that every worker has compiled its templates
 #: and parsed the round's instrument (once per process, not per request).
 WARM_UP_WALKS = 6

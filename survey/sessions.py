@@ -42,6 +42,8 @@ COOKIE_BLOCK = 384
 #: needs a row that can be deleted.
 IN_COOKIE = frozenset({"lang", "csrf_token", "respondent_token", "respondent_marker",
                        "respondent_submitted"})
+#: What only a respondent's session holds, and so never a row.
+RESPONDENT = frozenset({"respondent_token", "respondent_marker", "respondent_submitted"})
 #: Starts a sealed cookie; never in a row's cookie (URL-safe base64).
 SEALED = "~"
 
@@ -133,6 +135,7 @@ class ServerSessionInterface(SessionInterface):
         if session.in_cookie:
             if not session.modified and session.expires_on == expires_on:
                 return
+            response.vary.add("Cookie")
             if session or session.round_id is not None:
                 response.set_cookie(name, _sealed_cookie(app, session, expires_on),
                                     **self._cookie_settings(app))
@@ -148,8 +151,11 @@ class ServerSessionInterface(SessionInterface):
             return
         else:
             store = _UPDATE_ROW
+        # A respondent's link never goes into a row, even in a session that needs one (a
+        # staff form's kept text in the same browser): the respondent opens the link again.
+        content = {key: value for key, value in session.items() if key not in RESPONDENT}
         database.connection().execute(store, {
-            "row": _row_id(session.cookie), "content": _seal(session.cookie, dict(session)),
+            "row": _row_id(session.cookie), "content": _seal(session.cookie, content),
             "expires_on": expires_on, "round_id": None})
         database.commit()
         response.set_cookie(name, session.cookie, **self._cookie_settings(app))

@@ -1,9 +1,9 @@
 """Respondent routes: parse the request, call an operation, render.
 
-The token appears only in ``/s/<token>``; its POST trades it for a fresh server-side session
-and every later address is token-free. A second submit (a double click, a second tab) ends
-on the thanks page; every other repeat path after a submit (Back, the link opened again) on
-the same "already submitted" page.
+The token appears only in ``/s/<token>``; its POST trades it for a new session sealed in the
+cookie (survey/sessions.py) and every later address is token-free. A second submit (a double
+click, a second tab) ends on the thanks page; every other repeat path after a submit (Back,
+the link opened again) on the same "already submitted" page.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from survey import db, tokens
 from survey.contacts import open_rounds_with_contact
 from survey.i18n import current_language
 from survey.instrument import merge_page, minutes, questionnaire_of, visible_questions
+from survey.models import lock_round
 from survey.respondent import bp, operations, support
 from survey.respondent.forms import page_form
 from survey.respondent.operations import LinkedInvitation, LinkState
@@ -105,8 +106,11 @@ def respondent_required(view):
         database = db.session()
         if request.method == "POST":
             # A POST saves the draft or submits only if the link can still be answered: the
-            # round's close must not slip in between this look-up and the write.
+            # round's close must not slip in between this look-up and the write (on
+            # PostgreSQL the round's row held shared, as a submit holds it).
             db.write_lock(database)
+            if session.round_id is not None:
+                lock_round(database, session.round_id, shared=True)
         link = operations.look_up(database, token, marker=session.get(MARKER))
         if link.state is LinkState.SUBMITTED and _is_submit():
             return _thanked(link.round)
@@ -145,6 +149,9 @@ def ended_by_close():
 
 
 def _ended_page(round_):
+    """The closed page for a session the close ended; the cookie keeps only the round (so
+    that the page stays), not the erased link."""
+    session.restart(round_.id, keep=("lang", current_app.config["WTF_CSRF_FIELD_NAME"]))
     return _render("respondent/closed.html", 403, round=round_, ended=True)
 
 
@@ -352,6 +359,8 @@ def thanks():
     if not round_id:
         return redirect(url_for("respondent.resume"))
     round_ = operations.round_summary(db.session(), round_id)
+    if round_ is None:  # a cookie older than the database (a restored backup)
+        return session_ended()
     if round_.state == "closed":
         return _ended_page(round_)
     return _render("respondent/thanks.html", round=round_)

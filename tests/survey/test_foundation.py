@@ -240,3 +240,21 @@ def test_proxy_headers_are_believed_only_when_a_proxy_is_configured(app):
         db.database(proxied).engine.dispose()
     assert behind.text == "https 198.51.100.7"
     assert behind.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_a_staff_form_kept_in_a_respondents_browser_keeps_the_link_out_of_the_row(
+    app, client, db_session
+):
+    """An invited staff member answering in the same browser sends a stale admin form: the
+    kept text needs a row, and the row holds the text but never their link."""
+    token = InvitationFactory().token
+    start(client, token)
+    client.post("/admin/rounds/new", data={"title": "Omgång 2027"},
+                headers={"Referer": "http://localhost/admin/rounds/new"})
+    row = db_session.scalars(select(ServerSession)).one()
+    with app.app_context():
+        from survey.sessions import _open
+
+        kept = _open(client.get_cookie("paverkan").value, row)
+    assert "respondent_token" not in kept and "respondent_marker" not in kept
+    assert "Omgång 2027" in str(dict(kept))

@@ -1,16 +1,21 @@
-"""A respondent's page view on PostgreSQL reads without a transaction (no BEGIN or ROLLBACK
-round trips); anything that writes still runs in one, and the walk works end to end."""
+"""A respondent on PostgreSQL with every transaction committed for real: a page view reads
+without a transaction (no BEGIN or ROLLBACK round trips), anything that writes runs in one,
+and a page sent while the round closes waits for the close."""
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from survey import db, migrate, tokens
-from survey.models import Invitation, PooledSubmission
+from survey.models import Draft, Invitation, PooledSubmission, Round
 from tests.conftest import make_test_app, postgres_database, require
 from tests.survey.fielding import open_round_with_list
 from tests.survey.test_respondent import answer_pages, start
+from tests.survey.walk import fill
 
 
 @pytest.mark.postgres
@@ -48,4 +53,41 @@ def test_a_respondent_on_postgres_reads_pages_without_a_transaction_and_writes_i
         assert "Tack" in client.get("/svar/tack").text
         with engine.connect() as reader:
             assert reader.scalar(select(func.count()).select_from(PooledSubmission)) == 1
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_page_sent_while_the_round_closes_on_postgres_leaves_no_draft(request, tmp_path):
+    """The close holds the round's row; a page sent meanwhile waits for it, then meets the
+    closed page, and no draft of the closed round is left behind (as SQLite's write lock
+    ensures there)."""
+    require(request.config, "postgres")
+    with postgres_database("paverkan_close_race") as url:
+        app = make_test_app(url, tmp_path / "instance")
+        engine = db.database(app).engine
+        migrate.upgrade(engine)
+        with app.app_context():
+            session = db.session()
+            round_ = open_round_with_list(session, ["p@example.se;Linköping;medarbetare;"],
+                                          ["Linköping"], ["medarbetare"])
+            round_id = round_.id
+            token = tokens.token_for(session.scalars(select(Invitation)).one())
+        client = app.test_client()
+        location = start(client, token)
+        form = {**fill(client.get(location).text), "action": "next",
+                "csrf_token": client.csrf_token(location)}
+        with engine.connect() as closer:
+            closer.execute(select(Round.id).where(Round.id == round_id)
+                           .with_for_update(key_share=True))
+            with ThreadPoolExecutor(1) as pool:
+                sent = pool.submit(client.post, location, data=form)
+                time.sleep(1)
+                assert not sent.done(), "the page did not wait for the close"
+                closer.execute(update(Round).where(Round.id == round_id)
+                               .values(state="closed", link_salt=None))
+                closer.commit()
+                response = sent.result(timeout=30)
+        assert response.status_code == 403 and "stängd" in response.text
+        with engine.connect() as reader:
+            assert reader.scalar(select(func.count()).select_from(Draft)) == 0
         engine.dispose()

@@ -4,8 +4,11 @@ by the round's close, or by time. Every page says only what is true in that situ
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
+from survey import sessions
 from survey.admin import operations as admin
 from survey.models import PooledSubmission, Response, ServerSession
 from tests.conftest import InvitationFactory, RoundFactory
@@ -113,3 +116,27 @@ def test_a_link_of_a_new_round_is_not_told_that_the_old_round_closed(app, client
     refused = client.post(f"/s/{this_year.token}", data={"csrf_token": "expired"})
     assert refused.status_code == 400 and "Enkäten är stängd" not in refused.text
     assert page_id(start(client, this_year.token)), "this year's questionnaire opens"
+
+
+def test_a_thanked_cookie_older_than_the_database_meets_the_ended_page(app, client):
+    """A backup restored from before the round: the browser's cookie names a round that is
+    not there; the thanks page says the session ended (never a 500)."""
+    with app.app_context():
+        stale = sessions.Session({"respondent_submitted": 999999}, round_id=999999)
+        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        client.set_cookie(COOKIE, sessions._sealed_cookie(app, stale, tomorrow))
+    page = client.get("/svar/tack")
+    assert page.status_code == 403 and "Öppna länken i ditt mejl igen" in page.text
+
+
+def test_after_the_close_the_cookie_forgets_the_erased_link(app, client, db_session):
+    round_ = RoundFactory(state="open")
+    invitation = InvitationFactory(round=round_)
+    answer_pages(client, start(client, invitation.token), stop_after=1)
+    with app.app_context():
+        admin.close_round(db_session, round_)
+    assert CLOSED_TOLD in client.get("/svar").text
+    with app.app_context():
+        kept = sessions._from_cookie(app, _cookie(client))
+    assert "respondent_token" not in kept and kept.round_id == round_.id
+    assert CLOSED_TOLD in client.get("/svar").text, "the page stays"
