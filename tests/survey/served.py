@@ -88,12 +88,18 @@ def gunicorn(env: dict[str, str], app: str = "survey:create_app()", workers: int
         server.wait(timeout=30)
 
 
-def worker_pids(master: subprocess.Popen) -> list[int]:
-    """gunicorn's worker processes (the master's children)."""
-    pids = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == master.pid:
-                pids.append(int(stat.parent.name))
-    return sorted(pids)
+def worker_pids(master: subprocess.Popen, workers: int = 2) -> list[int]:
+    """gunicorn's worker processes (the master's children), once all ``workers`` run: the
+    first one answers before the master has forked the others, and CPU time read from too
+    few workers counts only the requests they happened to serve."""
+    for _ in range(300):
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[1]) == master.pid:
+                    pids.append(int(stat.parent.name))
+        if len(pids) >= workers:
+            return sorted(pids)
+        time.sleep(0.1)
+    raise AssertionError(f"gunicorn runs {len(pids)} workers, not {workers}")
