@@ -4,11 +4,14 @@ and a page sent while the round closes waits for the close."""
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import event, func, select, update
+from flask import Flask
+from sqlalchemy import Engine, event, func, select, update
 
 from survey import db, migrate, tokens
 from survey.models import Draft, Invitation, PooledSubmission, Round
@@ -18,10 +21,10 @@ from tests.survey.test_respondent import answer_pages, start
 from tests.survey.walk import fill
 
 
-@pytest.mark.postgres
-def test_a_respondent_on_postgres_reads_pages_without_a_transaction_and_writes_in_one(
-    request, tmp_path
-):
+@contextlib.contextmanager
+def one_invitee_round(request, tmp_path) -> Iterator[tuple[Flask, Engine, int, str]]:
+    """A scratch PostgreSQL database with an open round of one invitee: the app, its engine,
+    the round's id and the invitee's link token."""
     require(request.config, "postgres")
     with postgres_database("paverkan_reading") as url:
         app = make_test_app(url, tmp_path / "instance")
@@ -29,9 +32,19 @@ def test_a_respondent_on_postgres_reads_pages_without_a_transaction_and_writes_i
         migrate.upgrade(engine)
         with app.app_context():
             session = db.session()
-            open_round_with_list(session, ["p@example.se;Linköping;medarbetare;"],
-                                 ["Linköping"], ["medarbetare"])
+            round_ = open_round_with_list(session, ["p@example.se;Linköping;medarbetare;"],
+                                          ["Linköping"], ["medarbetare"])
             token = tokens.token_for(session.scalars(select(Invitation)).one())
+            round_id = round_.id
+        yield app, engine, round_id, token
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_respondent_on_postgres_reads_pages_without_a_transaction_and_writes_in_one(
+    request, tmp_path
+):
+    with one_invitee_round(request, tmp_path) as (app, engine, _round_id, token):
         transactions = []  # statements sent inside a transaction (not in autocommit)
 
         def record(connection, _cursor, statement, *_):
@@ -53,7 +66,6 @@ def test_a_respondent_on_postgres_reads_pages_without_a_transaction_and_writes_i
         assert "Tack" in client.get("/svar/tack").text
         with engine.connect() as reader:
             assert reader.scalar(select(func.count()).select_from(PooledSubmission)) == 1
-        engine.dispose()
 
 
 @pytest.mark.postgres
@@ -61,17 +73,7 @@ def test_a_page_sent_while_the_round_closes_on_postgres_leaves_no_draft(request,
     """The close holds the round's row; a page sent meanwhile waits for it, then meets the
     closed page, and no draft of the closed round is left behind (as SQLite's write lock
     ensures there)."""
-    require(request.config, "postgres")
-    with postgres_database("paverkan_close_race") as url:
-        app = make_test_app(url, tmp_path / "instance")
-        engine = db.database(app).engine
-        migrate.upgrade(engine)
-        with app.app_context():
-            session = db.session()
-            round_ = open_round_with_list(session, ["p@example.se;Linköping;medarbetare;"],
-                                          ["Linköping"], ["medarbetare"])
-            round_id = round_.id
-            token = tokens.token_for(session.scalars(select(Invitation)).one())
+    with one_invitee_round(request, tmp_path) as (app, engine, round_id, token):
         client = app.test_client()
         location = start(client, token)
         form = {**fill(client.get(location).text), "action": "next",
@@ -90,4 +92,3 @@ def test_a_page_sent_while_the_round_closes_on_postgres_leaves_no_draft(request,
         assert response.status_code == 403 and "stängd" in response.text
         with engine.connect() as reader:
             assert reader.scalar(select(func.count()).select_from(Draft)) == 0
-        engine.dispose()
