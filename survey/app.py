@@ -123,8 +123,9 @@ def _security_headers(response):
 
 def _answers_kept() -> str:
     """The sentence "Answers you saved earlier are kept", where it is true: for a respondent
-    whose session still holds their link (the close, which deletes drafts, ends such
-    sessions); nobody else has saved answers, and a thanked respondent's are sent, not kept."""
+    whose session still holds their link; nobody else has saved answers, and a thanked
+    respondent's are sent, not kept. (After the close, which deletes drafts, the first
+    token-free page says the survey closed and drops the link from the session.)"""
     return " " + _("Answers you saved earlier are kept.") if session.get(
         respondent_routes.TOKEN) else ""
 

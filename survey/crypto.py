@@ -6,6 +6,7 @@ so that a key made for one purpose can never be confused with another.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -35,6 +36,13 @@ def derive_key(secret: bytes | str, purpose: str, length: int = 32) -> bytes:
     return HKDF(
         algorithm=hashes.SHA256(), length=length, salt=None, info=purpose.encode()
     ).derive(secret)
+
+
+@functools.lru_cache(maxsize=16)
+def instance_key(secret: str, purpose: str) -> bytes:
+    """:func:`derive_key` of the instance secret, once per process: the secret itself is in
+    the process's configuration anyway, and every request needs a few of these."""
+    return derive_key(secret, purpose)
 
 
 def keyed_hash(key: bytes, message: bytes | str) -> str:

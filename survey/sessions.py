@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import functools
 import hashlib
 import json
 import secrets
@@ -33,17 +32,18 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from werkzeug.datastructures import CallbackDict
 
 from survey import db, migrate
-from survey.crypto import CannotOpen, derive_key, seal_padded, unseal_padded
+from survey.crypto import CannotOpen, derive_key, instance_key, seal_padded, unseal_padded
 from survey.models import ServerSession
 
 SESSION_BLOCK = 1024
 COOKIE_BLOCK = 384
+#: What only a respondent's session holds (survey/respondent/routes.py), and so never a row:
+#: the link's token, its pool marker, and after Send the round's id ("thanked").
+LINK_TOKEN, POOL_MARKER, THANKED = "respondent_token", "respondent_marker", "respondent_submitted"
+RESPONDENT = frozenset({LINK_TOKEN, POOL_MARKER, THANKED})
 #: What a session may hold and still live in the cookie; anything else (a staff login)
 #: needs a row that can be deleted.
-IN_COOKIE = frozenset({"lang", "csrf_token", "respondent_token", "respondent_marker",
-                       "respondent_submitted"})
-#: What only a respondent's session holds, and so never a row.
-RESPONDENT = frozenset({"respondent_token", "respondent_marker", "respondent_submitted"})
+IN_COOKIE = RESPONDENT | {"lang", "csrf_token"}
 #: Starts a sealed cookie; never in a row's cookie (URL-safe base64).
 SEALED = "~"
 
@@ -91,11 +91,6 @@ def _row_id(cookie: str) -> str:
 
 def _key(cookie: str) -> bytes:
     return derive_key(cookie, "session-content")
-
-
-@functools.lru_cache(maxsize=4)
-def _cookie_key(secret: str) -> bytes:
-    return derive_key(secret, "cookie-session")
 
 
 _SESSION_ROW = select(
@@ -168,10 +163,14 @@ class ServerSessionInterface(SessionInterface):
                 "samesite": self.get_cookie_samesite(app)}
 
 
+def _cookie_key(app: Flask) -> bytes:
+    return instance_key(app.secret_key, "cookie-session")
+
+
 def _sealed_cookie(app: Flask, session: Session, expires_on: dt.date) -> str:
     plaintext = json.dumps([dict(session), session.round_id, expires_on.isoformat()]).encode()
     blocks = max(1, -(-len(plaintext) // COOKIE_BLOCK))
-    sealed = seal_padded(_cookie_key(app.secret_key), plaintext, blocks * COOKIE_BLOCK)
+    sealed = seal_padded(_cookie_key(app), plaintext, blocks * COOKIE_BLOCK)
     return SEALED + base64.urlsafe_b64encode(sealed).decode().rstrip("=")
 
 
@@ -181,7 +180,7 @@ def _from_cookie(app: Flask, cookie: str) -> Session:
     try:
         sealed = base64.urlsafe_b64decode(cookie[len(SEALED):] + "==")
         data, round_id, expires = json.loads(
-            unseal_padded(_cookie_key(app.secret_key), sealed))
+            unseal_padded(_cookie_key(app), sealed))
         expires_on = dt.date.fromisoformat(expires)
     except (CannotOpen, ValueError, TypeError):
         return Session()

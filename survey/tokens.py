@@ -14,7 +14,6 @@ reads a draft or tells whose it is.
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import re
 
@@ -22,7 +21,15 @@ from flask import current_app, g
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
-from survey.crypto import derive_key, keyed_hash, seal, seal_padded, unseal, unseal_padded
+from survey.crypto import (
+    derive_key,
+    instance_key,
+    keyed_hash,
+    seal,
+    seal_padded,
+    unseal,
+    unseal_padded,
+)
 from survey.instrument import encode, sealed_size
 from survey.models import Invitation, Round, random_id
 
@@ -31,13 +38,6 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 def _secret() -> str:
     return current_app.config["SECRET_KEY"]
-
-
-@functools.lru_cache(maxsize=8)
-def _instance_key(secret: str, purpose: str) -> bytes:
-    """A key derived from the instance secret alone, once per process: the secret itself is
-    in the process's configuration anyway, and every request needs these."""
-    return derive_key(secret, purpose)
 
 
 def _derived(secret: bytes | str, purpose: str) -> bytes:
@@ -71,7 +71,7 @@ def link_token(round_: Round, invitation_id: str) -> str:
 
 def token_hash(token: str) -> str:
     """What the database stores instead of the token."""
-    return keyed_hash(_instance_key(_secret(), "token-hash"), token)
+    return keyed_hash(instance_key(_secret(), "token-hash"), token)
 
 
 def well_formed(token: str) -> bool:
@@ -128,7 +128,7 @@ def open_pool_content(round_: Round, sealed: bytes, marker: str) -> dict:
 def _draft_root(token: str) -> bytes:
     """The token keyed with the instance secret: whoever holds a link but not the secret (an
     outbox folder, a forwarded mail, together with a database copy) finds and opens nothing."""
-    return bytes.fromhex(keyed_hash(_instance_key(_secret(), "drafts"), token))
+    return bytes.fromhex(keyed_hash(instance_key(_secret(), "drafts"), token))
 
 
 def draft_id(token: str) -> str:

@@ -15,7 +15,7 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask_babel import refresh
 
 from questionnaires.model import Page, Questionnaire
-from survey import db, tokens
+from survey import db, sessions, tokens
 from survey.contacts import open_rounds_with_contact
 from survey.i18n import current_language
 from survey.instrument import merge_page, minutes, questionnaire_of, visible_questions
@@ -24,12 +24,12 @@ from survey.respondent import bp, operations, support
 from survey.respondent.forms import page_form
 from survey.respondent.operations import LinkedInvitation, LinkState
 
-TOKEN = "respondent_token"
+TOKEN = sessions.LINK_TOKEN
 #: The link's pool marker, so that a request finds out whether it submitted in the same
 #: statement that reads the link.
-MARKER = "respondent_marker"
+MARKER = sessions.POOL_MARKER
 #: After a submit: the round's id, so that the thanks page can show its support text.
-SUBMITTED = "respondent_submitted"
+SUBMITTED = sessions.THANKED
 #: Buttons of a question page that leave it: the page's answers are saved first.
 SWITCH_LANGUAGE = {"lang-sv": "sv", "lang-en": "en"}
 ACCESSIBILITY = "accessibility"
