@@ -7,11 +7,8 @@ transaction that is rolled back after each test.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Flask, current_app, g, got_request_exception
-from sqlalchemy import Connection, Engine, bindparam, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -29,11 +26,13 @@ class Database:
                 self.engine.execution_options(isolation_level="AUTOCOMMIT"))
 
     @property
-    def reading_sessionmaker(self) -> sessionmaker[Session]:
-        """Sessions for a request that only reads: on PostgreSQL without a transaction, so
-        that it spends no round trips on BEGIN and ROLLBACK (a respondent's page is one
-        statement); the ordinary ones where that gains nothing (SQLite) or cannot be (the
-        tests' single connection)."""
+    def sessionmaker_without_transaction(self) -> sessionmaker[Session]:
+        """Sessions for a request whose statements each stand alone (:func:`without_transaction`):
+        on PostgreSQL without a transaction, so that it spends no round trips on BEGIN and
+        COMMIT or ROLLBACK (a respondent's page shown is one statement, a page sent two); the
+        ordinary ones where that gains nothing (SQLite, where a transaction is the driver's
+        BEGIN, and a write needs its own to take the write lock) or cannot be (the tests'
+        single connection)."""
         if self._without_transaction is None or self.single_connection:
             return self.sessionmaker
         return self._without_transaction
@@ -128,27 +127,6 @@ def write_lock(db_session: Session) -> None:
         _become_writer(connection)
 
 
-def upsert(db_session: Session, model: type[Base], **values) -> None:
-    """INSERT the row, or UPDATE the one with its primary key: one statement on SQLite and
-    PostgreSQL alike (an ORM merge reads the row first)."""
-    dialect = db_session.get_bind().dialect.name
-    key = (dialect, model, tuple(sorted(values)))
-    statement = _UPSERTS.get(key)
-    if statement is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        primary = [column.name for column in model.__table__.primary_key]
-        statement = insert(model).values({name: bindparam(name) for name in values})
-        statement = _UPSERTS[key] = statement.on_conflict_do_update(
-            index_elements=primary,
-            set_={name: statement.excluded[name] for name in values if name not in primary},
-        )
-    db_session.connection().execute(statement, values)
-
-
-#: Statements built once per process: building one costs more than running it.
-_UPSERTS: dict[tuple, Any] = {}
-
-
 def init_app(app: Flask) -> None:
     app.extensions["paverkan_db"] = Database(app.config["DATABASE_URL"])
     app.teardown_appcontext(_close_session)
@@ -163,15 +141,19 @@ def session() -> Session:
     """The session of the current request or CLI command, opened on first use."""
     if "db_session" not in g:
         found = database()
-        maker = found.reading_sessionmaker if g.get("paverkan_reads_only") else found.sessionmaker
+        maker = (found.sessionmaker_without_transaction if g.get("paverkan_no_transaction")
+                 else found.sessionmaker)
         g.db_session = maker()
     return g.db_session
 
 
-def reads_only() -> None:
-    """Declare the current request one that writes nothing (before its first statement):
-    see :attr:`Database.reading_sessionmaker`."""
-    g.paverkan_reads_only = True
+def without_transaction() -> None:
+    """Declare (before its first statement) that the current request needs no transaction:
+    it only reads, or writes in one statement that checks itself what the write depends on
+    (a page sent: :func:`survey.respondent.operations.save_draft`), so that no other
+    statement's snapshot or lock has to last until it. See
+    :attr:`Database.sessionmaker_without_transaction`."""
+    g.paverkan_no_transaction = True
 
 
 def connection() -> Connection:

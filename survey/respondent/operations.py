@@ -18,9 +18,11 @@ import json
 import random
 from dataclasses import dataclass, field
 from types import SimpleNamespace
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import bindparam, delete, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -29,7 +31,7 @@ from survey import db as database
 from survey import tokens
 from survey.crypto import CannotOpen, seal_padded, unseal_padded
 from survey.instrument import context, encode, prune, questionnaire_of, sealed_size
-from survey.models import Draft, Invitation, PooledSubmission, Response, Round, lock_round
+from survey.models import Draft, Invitation, PooledSubmission, Response, Round
 
 
 class LinkState(enum.Enum):
@@ -103,21 +105,28 @@ _LINK = (
 #: With the pool check too, for a caller who knows the link's pool marker already.
 _LINK_AND_POOL = _LINK.add_columns(
     exists().where(PooledSubmission.marker == bindparam("marker")).label("pooled"))
+#: The look-ups by (knows the marker, holds the round): holding it is `lock_round`'s shared
+#: lock taken by the look-up itself (``FOR SHARE OF rounds`` on PostgreSQL), one statement.
+_LINKS = {(pooled, held): statement.with_for_update(read=True, of=Round.__table__)
+          if held else statement
+          for pooled, statement in ((False, _LINK), (True, _LINK_AND_POOL))
+          for held in (False, True)}
 
 
 def look_up(db: Session, token: str, today: dt.date | None = None,
-            marker: str | None = None) -> Link:
+            marker: str | None = None, *, hold_round: bool = False) -> Link:
     """What the link can do today. ``marker``: its pool marker, if the caller knows it (a
     respondent's session keeps it), so that one statement also tells whether it submitted;
-    a marker that turns out not to be this link's is ignored."""
+    a marker that turns out not to be this link's is ignored. ``hold_round``: hold the
+    round's row shared until the transaction ends, as `lock_round` does, read as it is once
+    held: a close that holds it makes this wait, then read the round closed."""
     today = today or dt.date.today()
     if not tokens.well_formed(token):
         return Link(LinkState.UNKNOWN)
     parameters = {"token_hash": tokens.token_hash(token), "draft_id": tokens.draft_id(token)}
     if marker is not None:
         parameters["marker"] = marker
-    row = db.connection().execute(
-        _LINK if marker is None else _LINK_AND_POOL, parameters).first()
+    row = db.connection().execute(_LINKS[marker is not None, hold_round], parameters).first()
     if row is None:
         return Link(LinkState.UNKNOWN)
     round_ = LinkedRound(**dict(zip(_ROUND_COLUMNS, row[_ROUND_SLICE], strict=True)))
@@ -179,34 +188,61 @@ _ROUND_BY_ID = select(*(Round.__table__.c[name] for name in _ROUND_COLUMNS)).whe
 
 
 def save_draft(db: Session, token: str, round_: LinkedRound, answers: Answers,
-               page: str | None) -> None:
+               page: str | None) -> bool:
     """Store the answers so far and where to continue, readable only with the link, padded
-    to the round's one sealed size (the same as a pool entry's)."""
+    to the round's one sealed size (the same as a pool entry's); False, storing nothing, if
+    the round has closed since the link was looked up.
+
+    One statement writes the draft only while the round is not closed, holding the round's
+    row shared as it reads it (as `lock_round` does; SQLite's write lock, which the close
+    holds throughout, does the same there). So a close either comes after it and erases the
+    draft, or has committed before it and it writes nothing; one that holds the round makes
+    it wait and then write nothing. No draft of a closed round is left behind, without
+    holding the round from the look-up on (on PostgreSQL a statement without a transaction:
+    no BEGIN and COMMIT round trips, see :func:`survey.db.without_transaction`)."""
     size = sealed_size(round_)
     content = seal_padded(tokens.draft_key(token), encode({"answers": answers, "page": page}), size)
-    database.upsert(db, Draft, id=tokens.draft_id(token), round_id=round_.id, content=content)
+    dialect = db.get_bind().dialect.name
+    saved = db.connection().execute(_SAVE_DRAFT[dialect], {
+        "id": tokens.draft_id(token), "round_id": round_.id, "content": content}).rowcount
     db.commit()
+    return saved == 1
 
 
-def submit(db: Session, token: str, today: dt.date | None = None) -> bool:
+def _save_draft(insert) -> Any:
+    statement = insert(Draft).from_select(
+        ["id", "round_id", "content"],
+        select(bindparam("id", type_=Draft.id.type), Round.id,
+               bindparam("content", type_=Draft.content.type))
+        .where(Round.id == bindparam("round_id"), Round.state != "closed")
+        .with_for_update(read=True))
+    return statement.on_conflict_do_update(
+        index_elements=[Draft.id],
+        set_={"round_id": statement.excluded.round_id, "content": statement.excluded.content},
+    ).execution_options(preserve_rowcount=True)
+
+
+#: Built once per process: building a statement costs more than running it.
+_SAVE_DRAFT = {"postgresql": _save_draft(postgresql.insert), "sqlite": _save_draft(sqlite.insert)}
+
+
+def submit(db: Session, token: str, today: dt.date | None = None,
+           marker: str | None = None) -> bool:
     """Put the draft's answers into the pool once; False when this link already submitted
-    or can no longer submit (the round closed before this submit arrived).
+    or can no longer submit (the round closed before this submit arrived). ``marker`` as
+    for :func:`look_up`.
 
     The invitation row is only read. The marker's unique constraint makes a second submit
     (two tabs, a double click, a replayed request) fail without a second response; on
     PostgreSQL the second of two simultaneous submits meets it at the insert.
 
-    The round's row is held shared from the check that the round is open to the commit,
-    and a close holds it exclusively (`close_round`): a submit that the close has not
-    waited for sees the round closed, so no submission lands in a pool the close has read.
+    The round's row is held shared from the look-up that finds the round open to the
+    commit, and a close holds it exclusively (`close_round`): a submit that the close has
+    not waited for sees the round closed, so no submission lands in a pool the close has read.
     """
     today = today or dt.date.today()
     database.write_lock(db)
-    link = look_up(db, token, today)
-    if link.state is not LinkState.READY:
-        return False
-    lock_round(db, link.invitation.round_id, shared=True)
-    link = look_up(db, token, today)
+    link = look_up(db, token, today, marker, hold_round=True)
     if link.state is not LinkState.READY:
         db.rollback()
         return False

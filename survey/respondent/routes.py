@@ -19,7 +19,6 @@ from survey import db, sessions, tokens
 from survey.contacts import open_rounds_with_contact
 from survey.i18n import current_language
 from survey.instrument import merge_page, minutes, questionnaire_of, visible_questions
-from survey.models import lock_round
 from survey.respondent import bp, operations, support
 from survey.respondent.forms import page_form
 from survey.respondent.operations import LinkedInvitation, LinkState
@@ -56,10 +55,15 @@ class Respondent:
 
 
 @bp.before_request
-def _pages_shown_only_read():
-    """Showing a respondent's page writes nothing (their session is their cookie)."""
-    if request.method in ("GET", "HEAD"):
-        db.reads_only()
+def _without_transaction():
+    """Showing a respondent's page and Start write nothing (their session is their cookie);
+    a page sent writes its draft in one statement that checks the round itself
+    (`operations.save_draft`). None of them needs a transaction; the submit does."""
+    if request.method in ("GET", "HEAD") or request.endpoint in _ONE_STATEMENT_WRITES:
+        db.without_transaction()
+
+
+_ONE_STATEMENT_WRITES = ("respondent.begin", "respondent.page")
 
 
 bp.add_app_template_global(support.custom_paragraphs, "support_text_in")
@@ -103,15 +107,9 @@ def respondent_required(view):
         token = session.get(TOKEN)
         if token is None:
             return session_ended()
-        database = db.session()
-        if request.method == "POST":
-            # A POST saves the draft or submits only if the link can still be answered: the
-            # round's close must not slip in between this look-up and the write (on
-            # PostgreSQL the round's row held shared, as a submit holds it).
-            db.write_lock(database)
-            if session.round_id is not None:
-                lock_round(database, session.round_id, shared=True)
-        link = operations.look_up(database, token, marker=session.get(MARKER))
+        # Not held against the round's close, also for a POST: the write checks the round
+        # again as it writes (`operations.save_draft`, `operations.submit`).
+        link = operations.look_up(db.session(), token, marker=session.get(MARKER))
         if link.state is LinkState.SUBMITTED and _is_submit():
             return _thanked(link.round)
         if link.state is not LinkState.READY:
@@ -255,9 +253,11 @@ def page(respondent: Respondent, page_id: str):
             target = current.id
         elif from_review and action != "back":
             target = _back_to_review(visible, respondent.visible_pages())
-        operations.save_draft(
+        if not operations.save_draft(
             db.session(), respondent.token, respondent.invitation.round, answers, target
-        )
+        ):  # the round closed after the look-up
+            return _link_page(operations.look_up(db.session(), respondent.token), held=True,
+                              submitting=True)
         if action == ACCESSIBILITY:
             return redirect(url_for("site.accessibility"))
         if staying:
@@ -306,7 +306,7 @@ def review(respondent: Respondent):
         if request.form.get("action") == "back":
             return redirect(url_for("respondent.page", page_id=respondent.visible_pages()[-1].id))
         round_ = respondent.invitation.round  # a close right after the submit erases the invitation
-        if operations.submit(db.session(), respondent.token):
+        if operations.submit(db.session(), respondent.token, marker=session.get(MARKER)):
             return _thanked(round_)
         link = operations.look_up(db.session(), respondent.token)
         if link.state is LinkState.SUBMITTED:

@@ -1,6 +1,7 @@
-"""A respondent on PostgreSQL with every transaction committed for real: a page view reads
-without a transaction (no BEGIN or ROLLBACK round trips), anything that writes runs in one,
-and a page sent while the round closes waits for the close."""
+"""A respondent on PostgreSQL with every transaction committed for real: a page shown and a
+page sent run without a transaction (no BEGIN, COMMIT or ROLLBACK round trips: a page sent
+writes its draft in one statement that checks the round), the submit runs in one, and a
+page sent while the round closes waits for the close."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def one_invitee_round(request, tmp_path) -> Iterator[tuple[Flask, Engine, int, s
 
 
 @pytest.mark.postgres
-def test_a_respondent_on_postgres_reads_pages_without_a_transaction_and_writes_in_one(
+def test_a_respondent_on_postgres_shows_and_saves_pages_without_a_transaction_and_submits_in_one(
     request, tmp_path
 ):
     with one_invitee_round(request, tmp_path) as (app, engine, _round_id, token):
@@ -58,11 +59,15 @@ def test_a_respondent_on_postgres_reads_pages_without_a_transaction_and_writes_i
         assert client.get(location).status_code == 200
         assert transactions == [], "showing a page ran in a transaction"
         answer_pages(client, location)
-        assert transactions, "saving pages ran in transactions"
-        transactions.clear()
+        assert transactions == [], "saving a page ran in a transaction"
+        with engine.connect() as reader:
+            assert reader.scalar(select(func.count()).select_from(Draft)) == 1, "pages saved"
+        transactions.clear()  # the reader's
         assert client.get("/svar/granska").status_code == 200
         assert transactions == []
         assert client.submit("/svar/granska", {"action": "submit"}).location == "/svar/tack"
+        assert any(s.startswith("INSERT INTO submission_pool") for s in transactions), \
+            "the submit ran in a transaction"
         assert "Tack" in client.get("/svar/tack").text
         with engine.connect() as reader:
             assert reader.scalar(select(func.count()).select_from(PooledSubmission)) == 1
