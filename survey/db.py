@@ -7,8 +7,11 @@ transaction that is rolled back after each test.
 
 from __future__ import annotations
 
+import select
+
 from flask import Flask, current_app, g, got_request_exception
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -49,7 +52,9 @@ def make_engine(url: str) -> Engine:
     survey/logs.py); for SQLite with WAL, foreign keys, a busy timeout and the write lock taken
     only by a transaction that writes (:func:`_sqlite_write_lock`)."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(url, hide_parameters=True)
+        event.listen(engine, "checkout", _discard_if_ended)
+        return engine
     engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
@@ -66,6 +71,28 @@ def make_engine(url: str) -> Engine:
 
     _sqlite_write_lock(engine)
     return engine
+
+
+def _discard_if_ended(dbapi_connection, _record, _proxy) -> None:
+    """Hand out no pooled connection the server has ended (a restart, a terminated backend),
+    so that no request meets a dead one as a 500, without `pool_pre_ping`'s round trip per
+    request (half of a page view's round trips, about 140 µs of the worker's CPU; this
+    costs about 6 µs).
+
+    An idle connection of ours has nothing to read: the server speaks only when asked. One
+    it ended has its last words waiting in the socket (the FATAL message and the end of the
+    stream), so a socket that is readable now, asked without waiting, means a connection to
+    discard, and the pool connects afresh (SQLAlchemy's documented use of
+    `DisconnectionError` in a checkout listener); anything else waiting there (a notice)
+    costs no more than that new connection. A server that vanished without a word (a
+    crashed host, a cut network) leaves nothing to read: the first statement then waits for
+    TCP to give up and fails, where a pre-ping would have waited as long."""
+    if dbapi_connection.closed:
+        raise DisconnectionError("the connection is closed")
+    waiting = select.poll()
+    waiting.register(dbapi_connection.fileno(), select.POLLIN)
+    if waiting.poll(0):
+        raise DisconnectionError("the server ended the connection")
 
 
 #: Statements that only read; any other statement SQLite runs needs the write lock.
