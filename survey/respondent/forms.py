@@ -38,6 +38,11 @@ class _Answer(Field):
         """The variables this field sets, by name; unanswered ones are absent."""
         raise NotImplementedError
 
+    @property
+    def blank(self) -> bool:
+        """Nothing to show in it: no answer (0 is one), nothing typed, no error."""
+        return self.data in (None, []) and not self.raw_data and not self.errors
+
 
 class ChoiceField(_Answer):
     """One option of a single-choice or scale question, or one grid row."""
@@ -165,6 +170,11 @@ class PageForm(FlaskForm):
 
     def answer_fields(self) -> list[_Answer]:
         return [f for f in self if isinstance(f, _Answer)]
+
+    def fields_of(self, question: Question) -> list[_Answer]:
+        if question.type is QuestionType.GRID:
+            return [self[item.variable] for item in question.items]
+        return [self[question.id]]
 
     def answers(self) -> dict:
         result: dict = {}

@@ -19,7 +19,7 @@ from survey import db, sessions, tokens
 from survey.contacts import open_rounds_with_contact
 from survey.i18n import current_language
 from survey.instrument import merge_page, minutes, questionnaire_of, visible_questions
-from survey.respondent import bp, operations, support
+from survey.respondent import bp, fragments, operations, support
 from survey.respondent.forms import page_form
 from survey.respondent.operations import LinkedInvitation, LinkState
 
@@ -68,6 +68,7 @@ _ONE_STATEMENT_WRITES = ("respondent.begin", "respondent.page")
 
 bp.add_app_template_global(support.custom_paragraphs, "support_text_in")
 bp.add_app_template_global(support.default_paragraphs, "support_defaults")
+bp.add_app_template_global(fragments.question_block, "blank_once")
 
 
 def _render(template: str, status: int = 200, **context):
