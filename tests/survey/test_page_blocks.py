@@ -15,8 +15,9 @@ FREE_TEXT = "Ordföranden i nämnden ringde mig en kväll i mars."
 
 def test_respondents_who_reported_different_kinds_each_see_their_own_options(app, db_session):
     threatened, harassed = app.test_client(), app.test_client()
-    start(threatened, InvitationFactory().token)
-    start(harassed, InvitationFactory().token)
+    first = InvitationFactory()
+    start(threatened, first.token)
+    start(harassed, InvitationFactory(round=first.round).token)
     report(threatened, {"b5": "1", "b6": "2"})
     report(harassed, {"b1": "1"})
     for client, offered in ((threatened, ["5", "6", "99"]), (harassed, ["1", "99"]),
@@ -26,8 +27,9 @@ def test_respondents_who_reported_different_kinds_each_see_their_own_options(app
 
 def test_a_page_in_english_after_the_same_page_in_swedish_is_in_english(app, db_session):
     swedish, english = app.test_client(), app.test_client()
-    start(swedish, InvitationFactory().token)
-    start(english, InvitationFactory().token, lang="en")
+    first = InvitationFactory()
+    start(swedish, first.token)
+    start(english, InvitationFactory(round=first.round).token, lang="en")
     assert "Har du under" in swedish.get("/svar/sida/exposure_harassment").text
     page = english.get("/svar/sida/exposure_harassment").text
     assert "Har du under" not in page and "were you subjected" in page
