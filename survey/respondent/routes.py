@@ -69,6 +69,7 @@ _ONE_STATEMENT_WRITES = ("respondent.begin", "respondent.page")
 bp.add_app_template_global(support.custom_paragraphs, "support_text_in")
 bp.add_app_template_global(support.default_paragraphs, "support_defaults")
 bp.add_app_template_global(fragments.question_block, "blank_once")
+bp.add_app_template_global(fragments.round_text, "round_text")
 
 
 def _render(template: str, status: int = 200, **context):

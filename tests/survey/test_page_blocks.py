@@ -51,3 +51,20 @@ def test_answered_questions_are_not_kept_in_the_worker_memory(app, client, db_se
     assert kept
     assert not any(" checked" in block or FREE_TEXT in block or "error-message" in block
                    for block in kept)
+
+
+def test_a_contact_changed_while_the_round_is_open_shows_on_the_next_start_page(
+    client, db_session
+):
+    invitation = InvitationFactory()
+    round_ = invitation.round
+    round_.contact_email = "sakerhet@linkoping.se"
+    db_session.flush()
+    assert "sakerhet@linkoping.se" in client.get(f"/s/{invitation.token}").text
+    round_.contact_email = "trygghet@linkoping.se"
+    round_.support_sv = "Ring kommunens trygghetsjour."
+    db_session.flush()
+    page = client.get(f"/s/{invitation.token}").text
+    assert "trygghet@linkoping.se" in page and "sakerhet@" not in page
+    assert "Ring kommunens trygghetsjour." in page
+    assert not any(round_.link_salt in repr(key) for key in fragments._ROUND_TEXTS)
