@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from questionnaires.errors import N_, ExpressionError, Message
 
@@ -478,9 +478,18 @@ class _Parser:
 
 
 def parse(text: str) -> Expression:
-    """Parse a condition; raise :class:`ExpressionError` (and nothing else) when it is bad."""
+    """Parse a condition; raise :class:`ExpressionError` (and nothing else) when it is bad.
+
+    The same text gives the same (immutable) object, so that a condition a questionnaire
+    repeats (one anchor on several pages) is evaluated once per set of answers by a caller
+    that remembers results by object (`survey.instrument.prune`)."""
     if not isinstance(text, str):
         raise ExpressionError(Message(N_("a condition must be text")), 0, repr(text))
+    return _parsed(text)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Expression:
     return _Parser(text).parse()
 
 

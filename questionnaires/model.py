@@ -135,7 +135,7 @@ class Variable:
     yes_codes: tuple[int, ...] = ()
 
     def option(self, code: int) -> Option | None:
-        return next((o for o in self.options if o.code == code), None)
+        return self._options_by_code.get(code)
 
     def is_asked(self, answers: Answers) -> bool:
         return self.asked_if is None or bool(self.asked_if.evaluate(answers))
@@ -143,8 +143,20 @@ class Variable:
     def accepts(self, value: Answer, answers: Answers) -> bool:
         """Whether ``value`` is an answer this respondent could give: a code of an option
         that was not offered (its condition fails) is a contradiction, never an answer."""
-        option = self.option(value) if self.options and isinstance(value, int) else None
-        return option is None or option.is_offered(answers)
+        condition = self._offered_if.get(value) if isinstance(value, int) else None
+        return condition is None or bool(condition.evaluate(answers))
+
+    @cached_property
+    def _options_by_code(self) -> dict[int, Option]:
+        """Every answer sent is checked against its options (:meth:`accepts`, each page a
+        respondent sends): found by code, not by a scan."""
+        return {option.code: option for option in reversed(self.options)}
+
+    @cached_property
+    def _offered_if(self) -> dict[int, Expression]:
+        """The conditions of the options that have one, by code: most variables have none."""
+        return {code: option.show_if for code, option in self._options_by_code.items()
+                if option.show_if is not None}
 
 
 @dataclass(frozen=True)

@@ -127,20 +127,37 @@ def prune(questionnaire: Questionnaire, answers: Answers, scope: Answers) -> dic
     nothing changes, since one dropped answer can hide further questions."""
     current = dict(answers)
     while True:
-        visible = {**scope, **current}
+        asked = _Conditions({**scope, **current})
         kept = {
             variable.name: current[variable.name]
             for page in questionnaire.pages
-            if page.is_shown(visible)
+            if asked.holds(page.show_if)
             for question in page.questions
             for variable in question.variables
             if variable.name in current
-            and variable.is_asked(visible)
-            and variable.accepts(current[variable.name], visible)
+            and asked.holds(variable.asked_if)
+            and variable.accepts(current[variable.name], asked.answers)
         }
         if kept == current:
             return kept
         current = kept
+
+
+class _Conditions:
+    """Conditions evaluated over one set of answers, each once: a grid's rows share their
+    question's condition, and every page a respondent sends prunes all their answers."""
+
+    def __init__(self, answers: Answers) -> None:
+        self.answers = answers
+        self._found: dict[int, bool] = {}
+
+    def holds(self, condition) -> bool:
+        if condition is None:
+            return True
+        found = self._found.get(id(condition))
+        if found is None:
+            found = self._found[id(condition)] = bool(condition.evaluate(self.answers))
+        return found
 
 
 def merge_page(
