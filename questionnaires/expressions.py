@@ -280,6 +280,26 @@ def names_used_as_conditions(node: Expression) -> Iterator[Name]:
             yield from (c for c in parent.children() if isinstance(c, Name))
 
 
+class Evaluation:
+    """Conditions evaluated over one set of answers, each once, by object: a grid's rows
+    share their question's condition, and one condition text parses to one object
+    (:func:`parse`), so a condition a questionnaire repeats on several pages is evaluated
+    once."""
+
+    def __init__(self, answers: Mapping[str, object]) -> None:
+        self.answers = answers
+        self._found: dict[int, bool] = {}
+
+    def holds(self, condition: Expression | None) -> bool:
+        """Whether ``condition`` holds (no condition always does)."""
+        if condition is None:
+            return True
+        found = self._found.get(id(condition))
+        if found is None:
+            found = self._found[id(condition)] = bool(condition.evaluate(self.answers))
+        return found
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 

@@ -17,10 +17,8 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from questionnaires.expressions import Expression
+from questionnaires.expressions import Evaluation, Expression
 
 Answer = int | str
 Answers = Mapping[str, Answer]
@@ -242,7 +240,8 @@ class Questionnaire:
         return self._variable_index[name]
 
     def visible_pages(self, answers: Answers) -> tuple[Page, ...]:
-        return tuple(p for p in self.pages if p.is_shown(answers))
+        shown = Evaluation(answers)
+        return tuple(p for p in self.pages if shown.holds(p.show_if))
 
     def classify(self, answers: Answers) -> dict[str, Answer]:
         """Every answer variable mapped to its answer, :data:`NOT_ASKED` or :data:`SKIPPED`."""

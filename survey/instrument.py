@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 import questionnaires
+from questionnaires.expressions import Evaluation
 from questionnaires.loader import DEFAULT_MAX_LENGTH
 from questionnaires.model import (
     Answers,
@@ -127,7 +128,7 @@ def prune(questionnaire: Questionnaire, answers: Answers, scope: Answers) -> dic
     nothing changes, since one dropped answer can hide further questions."""
     current = dict(answers)
     while True:
-        asked = _Conditions({**scope, **current})
+        asked = Evaluation({**scope, **current})
         kept = {
             variable.name: current[variable.name]
             for page in questionnaire.pages
@@ -141,23 +142,6 @@ def prune(questionnaire: Questionnaire, answers: Answers, scope: Answers) -> dic
         if kept == current:
             return kept
         current = kept
-
-
-class _Conditions:
-    """Conditions evaluated over one set of answers, each once: a grid's rows share their
-    question's condition, and every page a respondent sends prunes all their answers."""
-
-    def __init__(self, answers: Answers) -> None:
-        self.answers = answers
-        self._found: dict[int, bool] = {}
-
-    def holds(self, condition) -> bool:
-        if condition is None:
-            return True
-        found = self._found.get(id(condition))
-        if found is None:
-            found = self._found[id(condition)] = bool(condition.evaluate(self.answers))
-        return found
 
 
 def merge_page(
