@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from analysis.data import GROUP, MUNICIPALITY, SurveyData
 from analysis.proportions import CONFIDENCE, z_value
@@ -152,20 +153,20 @@ def weighted_shares(data: SurveyData, item: str, domains: Mapping[str, Sequence[
     """
     frame = data.responses
     strata = (rates or response_rates(data)).by_stratum
-    municipality = frame[MUNICIPALITY].to_numpy(dtype=object)
-    group = frame[GROUP].to_numpy(dtype=object)
-    members = [(s, (municipality == s.municipality) & (group == s.group)) for s in strata]
-    weight = np.zeros(len(frame))
-    for stratum, mask in members:
-        weight[mask] = stratum.ps_weight or 0.0
+    municipality_levels = pd.Index(list(data.levels[MUNICIPALITY]))
+    municipalities_of_rows = municipality_levels.get_indexer(frame[MUNICIPALITY])
+    rows = _StratumRows(frame, strata, data.levels, municipalities_of_rows)
+    weight = np.array([s.ps_weight or 0.0 for s in strata] + [0.0])[rows.stratum]
     values = frame[item].to_numpy(dtype=float)
     answered = ~np.isnan(values) & (values >= 0)
+    sorted_values, sorted_answered = values[rows.order], answered[rows.order]
     z = z_value(confidence)
     results = []
     for label, municipalities in domains.items():
-        inside = [(s, mask) for s, mask in members if s.municipality in municipalities]
-        combined = _stratum_combined(values, answered, inside)
-        used = np.isin(municipality, list(municipalities)) & answered
+        inside = [h for h, s in enumerate(strata) if s.municipality in municipalities]
+        combined = _stratum_combined(strata, sorted_values, sorted_answered, rows, inside)
+        codes = municipality_levels.get_indexer(list(municipalities))
+        used = np.isin(municipalities_of_rows, codes[codes >= 0]) & answered
         if not used.any():
             results.append(WeightedShare(label, None, combined, None, None, None))
             continue
@@ -173,10 +174,11 @@ def weighted_shares(data: SurveyData, item: str, domains: Mapping[str, Sequence[
         estimate = float(np.sum(weight[used] * values[used]) / total_weight)
         x = np.where(used, weight * (np.where(used, values, 0) - estimate) / total_weight, 0)
         # A stratum nobody answered in (invited, no responses) adds nothing to the variance.
-        squares = np.array([np.sum((x[mask] - x[mask].mean()) ** 2) if mask.any() else 0.0
-                            for _, mask in members])
-        n_h = np.array([mask.sum() for _, mask in members])
-        invited_h = np.array([s.invited for s, _ in members])
+        sorted_x = x[rows.order]
+        squares = np.array([np.sum((sorted_x[part] - sorted_x[part].mean()) ** 2)
+                            if part.stop > part.start else 0.0 for part in rows.parts])
+        n_h = np.array([part.stop - part.start for part in rows.parts])
+        invited_h = np.array([s.invited for s in strata])
         n = n_h.sum()
         scale = np.where(n_h > 1, n_h / np.maximum(n_h - 1, 1), 1.0)
         variances = {
@@ -193,14 +195,39 @@ def weighted_shares(data: SurveyData, item: str, domains: Mapping[str, Sequence[
     return tuple(results)
 
 
-def _stratum_combined(values: np.ndarray, answered: np.ndarray,
-                      strata: Sequence[tuple[StratumRate, np.ndarray]]) -> float | None:
+class _StratumRows:
+    """Each response's stratum (its position in ``strata``; ``len(strata)`` for none) and
+    the responses sorted by stratum, stably: a stratum's responses are one slice of the
+    sorted rows (``parts``), in their original order, so its sums add the same numbers in
+    the same order as a mask over every row would (26 masks over 100,000 rows per domain
+    took most of a county's weighted shares)."""
+
+    def __init__(self, frame: pd.DataFrame, strata: Sequence[StratumRate],
+                 levels: Mapping[str, Sequence[str]], municipality_codes: np.ndarray) -> None:
+        groups = list(levels[GROUP])
+        group_codes = pd.Index(groups).get_indexer(frame[GROUP])
+        position = np.full((len(levels[MUNICIPALITY]) + 1, len(groups) + 1), len(strata))
+        municipality_index = {m: i for i, m in enumerate(levels[MUNICIPALITY])}
+        for h, s in enumerate(strata):
+            position[municipality_index[s.municipality], groups.index(s.group)] = h
+        # Code -1 (not a listed level) reads the last row or column: no stratum.
+        self.stratum = position[municipality_codes, group_codes]
+        self.order = np.argsort(self.stratum, kind="stable")
+        bounds = np.searchsorted(self.stratum[self.order], np.arange(len(strata) + 1))
+        self.parts = [slice(int(bounds[h]), int(bounds[h + 1])) for h in range(len(strata))]
+
+
+def _stratum_combined(strata: Sequence[StratumRate], values: np.ndarray,
+                      answered: np.ndarray, rows: _StratumRows,
+                      inside: Sequence[int]) -> float | None:
+    """``values`` and ``answered`` sorted by stratum (``rows.order``)."""
     numerator = denominator = 0.0
-    for stratum, mask in strata:
-        if not (mask & answered).any():
+    for h in inside:
+        part = rows.parts[h]
+        if not answered[part].any():
             return None
-        numerator += stratum.invited * values[mask & answered].mean()
-        denominator += stratum.invited
+        numerator += strata[h].invited * values[part][answered[part]].mean()
+        denominator += strata[h].invited
     return numerator / denominator if denominator else None
 
 
