@@ -16,6 +16,9 @@ the results. Modules, in the order a report uses them:
 - :mod:`analysis.weights` — response rates, post-stratification weights, weighted shares.
 - :mod:`analysis.rounds` — comparisons across rounds, refused unless comparable.
 - :mod:`analysis.disclosure` — primary and complementary suppression (docs/disclosure.md).
+- :mod:`analysis.atoms` — published figures as sums of atoms, the disclosure check's unknowns.
+- :mod:`analysis.derivability` — what the published figures pin down (linear relaxation,
+  whole numbers), with :mod:`analysis.row_space` and :mod:`analysis.programmes` (HiGHS).
 - :mod:`analysis.report` — everything as JSON-ready data: ``build()`` the published form
   (``paverkan stats``, results pages, workbook), ``compute()`` every figure unsuppressed.
 - :mod:`analysis.publication` — the disclosure plan applied to every figure, tests and

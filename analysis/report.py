@@ -34,6 +34,7 @@ from analysis.comparison import (
     yes_no,
 )
 from analysis.data import AGE_BAND, GENDER, GROUP, MUNICIPALITY, SurveyData
+from analysis.derivability import single_threaded_blas
 from analysis.logistic import (
     R_DEFAULT_EPSILON,
     R_DEFAULT_MAX_ITERATIONS,
@@ -68,7 +69,7 @@ def compute(data: SurveyData, min_cell: int = disclosure.DEFAULT_MIN_CELL) -> di
     """Every statistic of ``data`` as plain data, ready for :func:`json.dumps`, with the
     disclosure plan beside the figures but not applied: for checking against the R
     reference and for a researcher who holds the microdata anyway. Never publish it."""
-    with disclosure.single_threaded_blas():
+    with single_threaded_blas():
         return _build(data, min_cell)
 
 

@@ -16,16 +16,9 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from analysis import data as tidy_data
-from analysis.disclosure import (
-    DEFAULT_MIN_CELL,
-    Figure,
-    Table,
-    attacker_bounds,
-    derivable,
-    plan_for_report,
-    protect,
-    table_from_frame,
-)
+from analysis.atoms import Figure, Table, table_from_frame
+from analysis.derivability import attacker_bounds, derivable
+from analysis.disclosure import DEFAULT_MIN_CELL, plan_for_report, protect
 from tests.analysis.conftest import REFERENCE_A
 
 LEVELS = {

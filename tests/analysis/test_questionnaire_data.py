@@ -9,7 +9,8 @@ import pytest
 
 import questionnaires
 from analysis import data as tidy_data
-from analysis import disclosure, report
+from analysis import report
+from analysis.atoms import table_from_frame
 from questionnaires import tidy
 from questionnaires.model import SKIPPED
 
@@ -99,8 +100,8 @@ def test_respondents_without_a_stratum_still_count_in_the_margins() -> None:
                           "q": [1.0, 0.0] * 6})
     levels = {"municipality": ("Linköping", "Norrköping"), "group": ("förtroendevald",),
               "gender": ("kvinna", "man")}
-    table = disclosure.table_from_frame(frame, levels, {"q": [(), ("municipality",),
-                                                              ("municipality", "gender")]}, "q")
+    table = table_from_frame(frame, levels, {"q": [(), ("municipality",),
+                                                   ("municipality", "gender")]}, "q")
     counts = {f.key: table.count(f.n_atoms) for f in table.figures}
     assert counts[(("table", "q"),)] == 12
     assert counts[(("table", "q"), ("municipality", "Linköping"))] == 6
