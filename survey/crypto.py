@@ -7,14 +7,13 @@ so that a key made for one purpose can never be confused with another.
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 import os
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 
 NONCE_BYTES = 12
 #: The padded plaintext starts with the real length in this many bytes.
@@ -38,18 +37,37 @@ def derive_key(secret: bytes | str, purpose: str, length: int = 32) -> bytes:
     ).derive(secret)
 
 
+def instance_derived(secret: str, purpose: str) -> bytes:
+    """:func:`derive_key` of the instance secret, its first step (HKDF's extract, which
+    depends on the secret alone) done once per process: a key that must not be kept (a
+    round's link key) is still derived afresh, at one HMAC instead of two."""
+    return HKDFExpand(algorithm=hashes.SHA256(), length=32, info=purpose.encode()).derive(
+        _instance_prk(secret))
+
+
 @functools.lru_cache(maxsize=16)
 def instance_key(secret: str, purpose: str) -> bytes:
     """:func:`derive_key` of the instance secret, once per process: the secret itself is in
     the process's configuration anyway, and every request needs a few of these."""
-    return derive_key(secret, purpose)
+    return instance_derived(secret, purpose)
+
+
+@functools.lru_cache(maxsize=4)
+def _instance_prk(secret: str) -> bytes:
+    """HKDF's extract step without a salt (RFC 5869: a salt of zeros)."""
+    return hmac.digest(bytes(hashes.SHA256.digest_size), secret.encode(), "sha256")
+
+
+def keyed_digest(key: bytes, message: bytes | str) -> bytes:
+    """HMAC-SHA256."""
+    if isinstance(message, str):
+        message = message.encode()
+    return hmac.digest(key, message, "sha256")
 
 
 def keyed_hash(key: bytes, message: bytes | str) -> str:
     """HMAC-SHA256 as 64 hex digits."""
-    if isinstance(message, str):
-        message = message.encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return keyed_digest(key, message).hex()
 
 
 def seal(key: bytes, plaintext: bytes, associated: bytes = b"") -> bytes:

@@ -26,6 +26,7 @@ import hashlib
 import json
 import secrets
 
+import flask
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -117,12 +118,15 @@ class ServerSessionInterface(SessionInterface):
         return _open(cookie, row) or Session()
 
     def save_session(self, app: Flask, session: Session, response: Response) -> None:
+        """Writes only what changed: a row only for a session that needs one (and the
+        database session only then), a cookie only when its content or expiry date changed,
+        and a deleting cookie only to a browser that sent one."""
         if not migrate.schema_ready(app):
             return
         name = self.get_cookie_name(app)
-        database = db.session()
         expires_on = dt.date.today() + dt.timedelta(days=app.config["SESSION_IDLE_DAYS"])
         if session.cookie and (session.rotate or session.in_cookie):
+            database = db.session()
             database.connection().execute(_DELETE_ROW, {"row": _row_id(session.cookie)})
             database.commit()
             session.cookie = None
@@ -130,14 +134,17 @@ class ServerSessionInterface(SessionInterface):
         if session.in_cookie:
             if not session.modified and session.expires_on == expires_on:
                 return
-            response.vary.add("Cookie")
             if session or session.round_id is not None:
                 response.set_cookie(name, _sealed_cookie(app, session, expires_on),
                                     **self._cookie_settings(app))
-            else:
+            elif name in flask.request.cookies:
                 response.delete_cookie(name, domain=self.get_cookie_domain(app),
                                        path=self.get_cookie_path(app))
+            else:  # a visitor who sent no cookie and needs none (most link-free pages)
+                return
+            response.vary.add("Cookie")
             return
+        database = db.session()
         if session.cookie is None:
             _delete_expired(app, database)
             session.cookie = secrets.token_urlsafe(32)

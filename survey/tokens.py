@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 
 from flask import current_app, g
 from sqlalchemy import bindparam, select
@@ -23,7 +24,9 @@ from sqlalchemy.orm import Session, joinedload
 
 from survey.crypto import (
     derive_key,
+    instance_derived,
     instance_key,
+    keyed_digest,
     keyed_hash,
     seal,
     seal_padded,
@@ -40,21 +43,26 @@ def _secret() -> str:
     return current_app.config["SECRET_KEY"]
 
 
-def _derived(secret: bytes | str, purpose: str) -> bytes:
-    """:func:`derive_key`, once per request (or CLI command): a page needs the same few keys
-    several times. Kept in the app context, so nothing outlives the request; in particular
-    no worker holds a round's link key after its close erased the salt."""
+def _once(name: tuple, derive: Callable[[], bytes]) -> bytes:
+    """The key ``derive`` makes, once per request (or CLI command): a page needs the same
+    few several times. Kept in the app context, so nothing outlives the request; in
+    particular no worker holds a round's link key after its close erased the salt."""
     keys = g.setdefault("paverkan_derived_keys", {})
-    key = keys.get((secret, purpose))
+    key = keys.get(name)
     if key is None:
-        key = keys[(secret, purpose)] = derive_key(secret, purpose)
+        key = keys[name] = derive()
     return key
+
+
+def _derived(secret: bytes, purpose: str) -> bytes:
+    return _once((secret, purpose), lambda: derive_key(secret, purpose))
 
 
 def link_key(round_: Round) -> bytes:
     if not round_.link_salt:
         raise ValueError("the round's links were erased when it closed")
-    return _derived(_secret(), f"round-links:{round_.id}:{round_.link_salt}")
+    purpose = f"round-links:{round_.id}:{round_.link_salt}"
+    return _once(("link", purpose), lambda: instance_derived(_secret(), purpose))
 
 
 def token_for(invitation: Invitation) -> str:
@@ -65,7 +73,7 @@ def token_for(invitation: Invitation) -> str:
 def link_token(round_: Round, invitation_id: str) -> str:
     """The token of the round's invitation with this id (also before the row exists, so a
     bulk import can store the hash in the same INSERT)."""
-    digest = bytes.fromhex(keyed_hash(link_key(round_), invitation_id))
+    digest = keyed_digest(link_key(round_), invitation_id)
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
@@ -127,8 +135,10 @@ def open_pool_content(round_: Round, sealed: bytes, marker: str) -> dict:
 
 def _draft_root(token: str) -> bytes:
     """The token keyed with the instance secret: whoever holds a link but not the secret (an
-    outbox folder, a forwarded mail, together with a database copy) finds and opens nothing."""
-    return bytes.fromhex(keyed_hash(instance_key(_secret(), "drafts"), token))
+    outbox folder, a forwarded mail, together with a database copy) finds and opens nothing.
+    The draft's id and key both come from it."""
+    return _once(("drafts", token),
+                 lambda: keyed_digest(instance_key(_secret(), "drafts"), token))
 
 
 def draft_id(token: str) -> str:

@@ -189,6 +189,31 @@ def test_a_tampered_session_cookie_starts_a_new_session(client):
     assert "lang=en" in client.get("/tillganglighet").text, "back to Swedish"
 
 
+def test_a_visitor_gets_a_cookie_only_when_there_is_something_to_keep(client):
+    """A page without a form sets no cookie for a visitor who sent none; a cookie that
+    cannot be opened is deleted, not left to be sent again."""
+    assert "Set-Cookie" not in client.get("/tillganglighet").headers
+    assert "Set-Cookie" not in client.get("/svar/tack").headers  # a redirect
+    client.set_cookie("paverkan", "~" + "A" * 600)
+    response = client.get("/tillganglighet")
+    assert response.headers["Set-Cookie"].startswith("paverkan=;")
+    assert client.get_cookie("paverkan") is None
+
+
+def test_keys_from_the_instance_secret_are_rfc_5869_hkdf():
+    """Links, token hashes and drafts made before open the same way: a key derived from the
+    instance secret (its first step kept per process) is HKDF-SHA256 as RFC 5869 defines
+    it (its test case 3: no salt, no info)."""
+    from survey.crypto import derive_key, instance_derived
+
+    expected = ("8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+                "9d201395faa4b61a96c8")
+    assert derive_key(b"\x0b" * 22, "", 42).hex() == expected
+    assert instance_derived("\x0b" * 22, "").hex() == expected[:64]
+    assert instance_derived("hemlig", "round-links:7:salt") == derive_key(
+        "hemlig", "round-links:7:salt")
+
+
 def test_schema_refuses_invalid_states(db_session):
     round_ = RoundFactory()
     round_.state = "paused"
