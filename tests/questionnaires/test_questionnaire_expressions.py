@@ -118,7 +118,7 @@ TOKENS = [
 ]  # fmt: skip
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_arbitrary_text_only_ever_raises_the_expression_error(text):
     try:
@@ -127,7 +127,7 @@ def test_arbitrary_text_only_ever_raises_the_expression_error(text):
         pass
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(TOKENS), max_size=30).map(" ".join))
 def test_arbitrary_token_soup_only_ever_raises_the_expression_error(text):
     try:
