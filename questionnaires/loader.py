@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from questionnaires import expression_parser
 from questionnaires import expressions as ex
 from questionnaires.errors import N_, DefinitionError, ExpressionError, Message, Problem
 from questionnaires.fingerprint import canonical_json, fingerprint_of
@@ -47,7 +48,7 @@ NAME_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
 #: Names SPSS reserves, plus the expression language's words and the context variables.
 RESERVED_NAMES = (
     frozenset({"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"})
-    | ex.RESERVED
+    | expression_parser.RESERVED
     | {c.name for c in CONTEXT_VARIABLES}
 )
 DEFAULT_MAX_LENGTH = 2000
@@ -769,7 +770,7 @@ class _Builder:
             self.problem(node, Message(N_("a condition must be text, such as: group == 1")))
             return None
         try:
-            expression = ex.parse(text)
+            expression = expression_parser.parse(text)
         except ExpressionError as error:
             self.problem(
                 node, Message(N_("condition {text!r}: {reason}"), text=text, reason=error.message),
@@ -1033,7 +1034,7 @@ def _and_maybe(*conditions: ex.Expression | None) -> ex.Expression | None:
 
 def _names_in(text: str) -> frozenset[str]:
     try:
-        return ex.parse(text).variables
+        return expression_parser.parse(text).variables
     except ExpressionError:
         return frozenset()
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from questionnaires.errors import DefinitionError, ExpressionError
-from questionnaires.expressions import parse
+from questionnaires.expression_parser import parse
 
 # -- examples ------------------------------------------------------------------------------
 
