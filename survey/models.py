@@ -127,6 +127,9 @@ class Invitation(Base):
     unit: Mapped[str | None] = mapped_column(String(200))
     #: keyed hash of the link's token (:func:`survey.tokens.token_hash`); erased at close.
     token_hash: Mapped[str | None] = mapped_column(String(64))
+    #: goes into the token; a corrected address counts it up, retiring the link mailed to
+    #: the old one (the pool marker stays the invitation's, so an answer stays answered).
+    link_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     state: Mapped[str] = mapped_column(String(10), default="invited")
     mails_sent: Mapped[int] = mapped_column(Integer, default=0)
     last_mail_error: Mapped[str | None] = mapped_column(Text)

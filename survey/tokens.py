@@ -4,7 +4,9 @@ A link's token is ``HMAC(link key of the round, invitation id)``: 32 pseudo-rand
 URL-safe. The link key comes from the instance secret (outside the database) and the round's
 ``link_salt`` (inside), so neither a database dump nor the secret alone re-creates links, a
 reminder carries the same link as the invitation, and erasing the salt at close makes every
-link underivable. The database stores only :func:`token_hash`.
+link underivable. The database stores only :func:`token_hash`. A corrected address counts
+the invitation's ``link_generation`` up, and from then on the token is ``HMAC(link key,
+"id/generation")``: the link mailed to the wrong address stops working.
 
 Drafts are found by :func:`draft_id` and encrypted with :func:`draft_key`, both derived from
 the token and the instance secret, so neither the database nor a link (an outbox file) alone
@@ -66,14 +68,18 @@ def link_key(round_: Round) -> bytes:
 
 
 def token_for(invitation: Invitation) -> str:
-    """The token in this invitation's link; the same every time it is asked for."""
-    return link_token(invitation.round, invitation.id)
+    """The token in this invitation's link; the same every time it is asked for, until a
+    corrected address gives the invitation its next link generation."""
+    return link_token(invitation.round, invitation.id, invitation.link_generation)
 
 
-def link_token(round_: Round, invitation_id: str) -> str:
+def link_token(round_: Round, invitation_id: str, generation: int | None = 0) -> str:
     """The token of the round's invitation with this id (also before the row exists, so a
-    bulk import can store the hash in the same INSERT)."""
-    digest = keyed_digest(link_key(round_), invitation_id)
+    bulk import can store the hash in the same INSERT). Generation 0, every invitation's
+    first link (also of an invitation not yet stored, whose generation is still None), is the
+    id alone, as links were before generations existed."""
+    message = f"{invitation_id}/{generation}" if generation else invitation_id
+    digest = keyed_digest(link_key(round_), message)
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 

@@ -240,14 +240,19 @@ def recipient(round_id: int):
         if form.validate_on_submit():
             removing = "remove" in request.form
             try:
-                operations.change_recipient(
+                new_link = operations.change_recipient(
                     db.session(), round_, form.current.data,
                     correction=None if removing else form.correction())
             except operations.OperationError as problem:
                 error = problem.message
             else:
-                flash(_("%(email)s is removed from the round.", email=form.current.data)
-                      if removing else _("The recipient is corrected."))
+                if removing:
+                    flash(_("%(email)s is removed from the round.", email=form.current.data))
+                elif new_link:
+                    flash(_("The recipient is corrected. The link sent to the old address no "
+                            "longer works; the next mail carries a new one."))
+                else:
+                    flash(_("The recipient is corrected."))
                 return redirect(url_for("admin.recipient", round_id=round_id))
     elif find.validate_on_submit():
         found = operations.find_recipient(db.session(), round_, find.email.data)

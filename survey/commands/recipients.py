@@ -77,8 +77,11 @@ def correct(email: str, reference: str, new_email: str | None, municipality: str
     correction = (new_email or invitation.email, municipality or invitation.municipality,
                   group or invitation.group,
                   invitation.unit if unit is None else unit.strip() or None)
-    _change(round_, email, correction)
+    new_link = _change(round_, email, correction)
     click.echo(f"Corrected {correction[0]} in round {round_.id}.")
+    if new_link:
+        click.echo("The link sent to the old address no longer works; the next mail carries "
+                   "a new one.")
 
 
 @recipients.command("remove", help="Remove one recipient who has not been mailed yet.")
@@ -90,8 +93,8 @@ def remove(email: str, reference: str) -> None:
     click.echo(f"Removed {email} from round {round_.id}.")
 
 
-def _change(round_, email: str, correction) -> None:
+def _change(round_, email: str, correction) -> bool:
     try:
-        operations.change_recipient(db.session(), round_, email, correction=correction)
+        return operations.change_recipient(db.session(), round_, email, correction=correction)
     except operations.OperationError as problem:
         fail(problem)

@@ -83,11 +83,12 @@ def _link_page(link: operations.Link, held: bool = False, submitting: bool = Fal
     """The page for a link that cannot start (unknown, closed, not yet open, submitted).
 
     A link `held` in the respondent's session worked when they began: if it is unknown now,
-    the round closed and erased it. `submitting`: their answers arrived after the close."""
-    if link.state is LinkState.UNKNOWN and held:
-        return ended_by_close() or _render("respondent/closed.html", 403, submitting=submitting)
+    the round closed and erased it (the closed page), or a corrected address retired it (the
+    unknown link's page, as for the link itself). `submitting`: their answers arrived after
+    the close."""
     if link.state is LinkState.UNKNOWN:
-        return _render("respondent/unknown_link.html", 404, contacts=open_rounds_with_contact())
+        return (held and ended_by_close()) or _render(
+            "respondent/unknown_link.html", 404, contacts=open_rounds_with_contact())
     if link.state is LinkState.SUBMITTED:
         return _render("respondent/already_submitted.html", round=link.round)
     if link.state is LinkState.NOT_YET_OPEN:

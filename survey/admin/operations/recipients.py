@@ -166,9 +166,10 @@ def _small_units_after(db: Session, round_: Round,
 
 
 def change_recipient(db: Session, round_: Round, email: str, *,
-                     correction: tuple[str, str, str, str | None] | None) -> None:
+                     correction: tuple[str, str, str, str | None] | None) -> bool:
     """Correct one recipient (`correction` = e-mail, municipality, group, unit) or remove them
-    (`correction` None), in a round that is not closed.
+    (`correction` None), in a round that is not closed. True when the correction gave the
+    person a new link (:func:`_retire_link`).
 
     Nothing here may depend on whether the person has answered, or the page would tell the
     admin (see docs/anonymity.md): the address can always be corrected (no count changes; a
@@ -201,18 +202,36 @@ def change_recipient(db: Session, round_: Round, email: str, *,
             "That would leave too few people in a unit that splits its municipality and "
             "group (at least %(n)s are needed): %(units)s.",
             n=round_.min_cell_size, units=", ".join(small)))
+    new_link = False
     if correction is None:
         db.execute(delete(Delivery).where(Delivery.invitation_id == invitation.id))
         db.delete(invitation)
     else:
         email, municipality, group, unit = correction
         if email.strip() != invitation.email:
+            new_link = email.strip().casefold() != invitation.email.casefold()
+            if new_link:
+                _retire_link(invitation)
             invitation.email = email.strip()
             invitation.last_mail_error = None
             if invitation.state == "bounced":
                 invitation.state = "invited"
         invitation.municipality, invitation.group, invitation.unit = municipality, group, unit
     db.commit()
+    return new_link
+
+
+def _retire_link(invitation: Invitation) -> None:
+    """Give the invitation its next link: whoever got a mail at the wrong address meets the
+    unknown link's page (as does a session begun with it), and the next mail carries the new
+    link. The pool marker is the invitation's, not the link's, so an invitation someone
+    already answered through the old link stays answered: the new link shows "already sent".
+
+    The old link's draft is left as it is, unreachable (its id and key come from the old
+    token), until the close erases every draft: deleting it here would show whoever diffs two
+    backups around a correction that the person had started and not yet sent."""
+    invitation.link_generation += 1
+    invitation.token_hash = tokens.token_hash(tokens.token_for(invitation))
 
 
 def _check_correction(db: Session, round_: Round, invitation: Invitation,
