@@ -21,7 +21,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, exists, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
@@ -113,7 +113,7 @@ _LINKS = {(pooled, held): statement.with_for_update(read=True, of=Round.__table_
           for held in (False, True)}
 
 
-def look_up(db: Session, token: str, today: dt.date | None = None,
+def look_up(db: Session | Connection, token: str, today: dt.date | None = None,
             marker: str | None = None, *, hold_round: bool = False) -> Link:
     """What the link can do today. ``marker``: its pool marker, if the caller knows it (a
     respondent's session keeps it), so that one statement also tells whether it submitted;
@@ -126,7 +126,7 @@ def look_up(db: Session, token: str, today: dt.date | None = None,
     parameters = {"token_hash": tokens.token_hash(token), "draft_id": tokens.draft_id(token)}
     if marker is not None:
         parameters["marker"] = marker
-    row = db.connection().execute(_LINKS[marker is not None, hold_round], parameters).first()
+    row = _connection(db).execute(_LINKS[marker is not None, hold_round], parameters).first()
     if row is None:
         return Link(LinkState.UNKNOWN)
     round_ = LinkedRound(**dict(zip(_ROUND_COLUMNS, row[_ROUND_SLICE], strict=True)))
@@ -144,11 +144,18 @@ def look_up(db: Session, token: str, today: dt.date | None = None,
     return Link(LinkState.READY, invitation, _open_draft(token, row.draft))
 
 
-def is_submitted(db: Session, invitation: LinkedInvitation) -> bool:
+def _connection(db: Session | Connection) -> Connection:
+    """Each read and write here is one prebuilt Core statement: on a respondent's request's
+    own connection (:func:`survey.db.connection`) or on a session's (the submit, the CLI,
+    the tests)."""
+    return db if isinstance(db, Connection) else db.connection()
+
+
+def is_submitted(db: Session | Connection, invitation: LinkedInvitation) -> bool:
     if invitation.state == "responded":
         return True
     marker = tokens.pool_marker(invitation)
-    return db.connection().scalar(_POOLED, {"marker": marker}) is not None
+    return _connection(db).scalar(_POOLED, {"marker": marker}) is not None
 
 
 _POOLED = select(PooledSubmission.id).where(PooledSubmission.marker == bindparam("marker"))
@@ -158,9 +165,9 @@ def scope(invitation: LinkedInvitation) -> dict[str, int]:
     return context(invitation.group)
 
 
-def load_draft(db: Session, token: str) -> DraftState:
+def load_draft(db: Session | Connection, token: str) -> DraftState:
     """The saved answers of this link, or an empty draft (also when none can be read)."""
-    content = db.connection().scalar(_DRAFT_CONTENT, {"id": tokens.draft_id(token)})
+    content = _connection(db).scalar(_DRAFT_CONTENT, {"id": tokens.draft_id(token)})
     return _open_draft(token, content)
 
 
@@ -177,9 +184,9 @@ def _open_draft(token: str, content: bytes | None) -> DraftState:
 _DRAFT_CONTENT = select(Draft.content).where(Draft.id == bindparam("id"))
 
 
-def round_summary(db: Session, round_id: int) -> LinkedRound | None:
+def round_summary(db: Session | Connection, round_id: int) -> LinkedRound | None:
     """The round with this id, read as a respondent's page reads it."""
-    row = db.connection().execute(_ROUND_BY_ID, {"id": round_id}).first()
+    row = _connection(db).execute(_ROUND_BY_ID, {"id": round_id}).first()
     return None if row is None else LinkedRound(**row._asdict())
 
 
@@ -187,7 +194,7 @@ _ROUND_BY_ID = select(*(Round.__table__.c[name] for name in _ROUND_COLUMNS)).whe
     Round.id == bindparam("id"))
 
 
-def save_draft(db: Session, token: str, round_: LinkedRound, answers: Answers,
+def save_draft(db: Session | Connection, token: str, round_: LinkedRound, answers: Answers,
                page: str | None) -> bool:
     """Store the answers so far and where to continue, readable only with the link, padded
     to the round's one sealed size (the same as a pool entry's); False, storing nothing, if
@@ -202,8 +209,8 @@ def save_draft(db: Session, token: str, round_: LinkedRound, answers: Answers,
     no BEGIN and COMMIT round trips, see :func:`survey.db.without_transaction`)."""
     size = sealed_size(round_)
     content = seal_padded(tokens.draft_key(token), encode({"answers": answers, "page": page}), size)
-    dialect = db.get_bind().dialect.name
-    saved = db.connection().execute(_SAVE_DRAFT[dialect], {
+    connection = _connection(db)
+    saved = connection.execute(_SAVE_DRAFT[connection.dialect.name], {
         "id": tokens.draft_id(token), "round_id": round_.id, "content": content}).rowcount
     db.commit()
     return saved == 1

@@ -112,7 +112,7 @@ def respondent_required(view):
             return session_ended()
         # Not held against the round's close, also for a POST: the write checks the round
         # again as it writes (`operations.save_draft`, `operations.submit`).
-        link = operations.look_up(db.session(), token, marker=session.get(MARKER))
+        link = operations.look_up(db.executor(), token, marker=session.get(MARKER))
         if link.state is LinkState.SUBMITTED and _is_submit():
             return _thanked(link.round)
         if link.state is not LinkState.READY:
@@ -143,7 +143,7 @@ def ended_by_close():
     if request.endpoint not in _TOKEN_FREE:
         return None
     round_id = session.round_id
-    round_ = operations.round_summary(db.session(), round_id) if round_id is not None else None
+    round_ = operations.round_summary(db.executor(), round_id) if round_id is not None else None
     if round_ is None or round_.state != "closed":
         return None
     return _ended_page(round_)
@@ -178,7 +178,7 @@ def _thanked(round_):
 @bp.get("/s/<path:token>")
 def start(token: str):
     """The landing page of a link: says what the study is; consumes nothing."""
-    database = db.session()
+    database = db.executor()
     link = operations.look_up(database, token)
     if link.state is not LinkState.READY:
         return _link_page(link)
@@ -194,7 +194,7 @@ def start(token: str):
 @bp.post("/s/<path:token>")
 def begin(token: str):
     """Trade the token for a new session and continue at a token-free address."""
-    link = operations.look_up(db.session(), token)
+    link = operations.look_up(db.executor(), token)
     if link.state is not LinkState.READY:
         return _link_page(link)
     session.restart(link.round.id, keep=("lang",))
@@ -257,9 +257,9 @@ def page(respondent: Respondent, page_id: str):
         elif from_review and action != "back":
             target = _back_to_review(visible, respondent.visible_pages())
         if not operations.save_draft(
-            db.session(), respondent.token, respondent.invitation.round, answers, target
+            db.executor(), respondent.token, respondent.invitation.round, answers, target
         ):  # the round closed after the look-up
-            return _link_page(operations.look_up(db.session(), respondent.token), held=True,
+            return _link_page(operations.look_up(db.executor(), respondent.token), held=True,
                               submitting=True)
         if action == ACCESSIBILITY:
             return redirect(url_for("site.accessibility"))
@@ -311,7 +311,7 @@ def review(respondent: Respondent):
         round_ = respondent.invitation.round  # a close right after the submit erases the invitation
         if operations.submit(db.session(), respondent.token, marker=session.get(MARKER)):
             return _thanked(round_)
-        link = operations.look_up(db.session(), respondent.token)
+        link = operations.look_up(db.executor(), respondent.token)
         if link.state is LinkState.SUBMITTED:
             return _thanked(link.round)
         return _link_page(link, held=True, submitting=True)
@@ -361,7 +361,7 @@ def thanks():
     round_id = session.get(SUBMITTED)
     if not round_id:
         return redirect(url_for("respondent.resume"))
-    round_ = operations.round_summary(db.session(), round_id)
+    round_ = operations.round_summary(db.executor(), round_id)
     if round_ is None:  # a cookie older than the database (a restored backup)
         return session_ended()
     if round_.state == "closed":
