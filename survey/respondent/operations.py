@@ -115,9 +115,10 @@ _LINKS = {(pooled, held): statement.with_for_update(read=True, of=Round.__table_
 
 def look_up(db: Session | Connection, token: str, today: dt.date | None = None,
             marker: str | None = None, *, hold_round: bool = False) -> Link:
-    """What the link can do today. ``marker``: its pool marker, if the caller knows it (a
-    respondent's session keeps it), so that one statement also tells whether it submitted;
-    a marker that turns out not to be this link's is ignored. ``hold_round``: hold the
+    """What the link can do today. ``marker``: its pool marker, if the caller knows it, so
+    that one statement also tells whether it submitted. Only a respondent's session passes
+    one: Start put it there beside this token, in a cookie only we can seal, so it is this
+    link's and is not derived again here (four HMACs a request). ``hold_round``: hold the
     round's row shared until the transaction ends, as `lock_round` does, read as it is once
     held: a close that holds it makes this wait, then read the round closed."""
     today = today or dt.date.today()
@@ -133,7 +134,7 @@ def look_up(db: Session | Connection, token: str, today: dt.date | None = None,
     invitation = LinkedInvitation(*row[:len(_INVITATION_COLUMNS)], round=round_)
     if round_.state == "closed" or round_.link_salt is None or today > round_.closes_on:
         return Link(LinkState.CLOSED, invitation)
-    if marker is not None and marker == tokens.pool_marker(invitation):
+    if marker is not None:
         submitted = invitation.state == "responded" or row.pooled
     else:
         submitted = is_submitted(db, invitation)
