@@ -10,7 +10,7 @@ waits for its response before the next request). Every acknowledged submit is lo
 the database at the end. PostgreSQL's own server processes are not counted (nor the SQLite
 library's work outside the workers: there is none).
 
-    .venv/bin/python bench/respondent.py [--seconds 6]
+    .venv/bin/python bench/respondent.py [--seconds 6] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -188,11 +188,13 @@ def per_request(served: Served, requests, count: int) -> float:
     return (served.cpu() - before) / count * 1000
 
 
-def measure_requests(served: Served, hello: Hello) -> dict[str, tuple[float, float]]:
+def measure_requests(served: Served, hello: Hello, rounds: int) -> dict[str, list[tuple]]:
     """Server CPU ms of each kind of request and of a completed walk, each with the hello
-    request's measured just before it."""
+    request's measured just before it, in ``rounds`` rounds: on a virtual machine a block's
+    CPU time drifts by a fifth from one minute to the next, and the median of a few ratios
+    is steadier than any one."""
     port = served.port
-    figures: dict[str, tuple[float, float]] = {}
+    figures: dict[str, list[tuple[float, float]]] = {}
     for number in range(WARM_UP_WALKS):
         browser = Browser(port)
         submit(browser, walk_to_review(browser, served.next_token(), exposed=number % 2 == 0))
@@ -201,40 +203,46 @@ def measure_requests(served: Served, hello: Hello) -> dict[str, tuple[float, flo
 
     def measure(kind: str, requests) -> None:
         baseline = hello.ms()
-        figures[kind] = (per_request(served, requests, BLOCK), baseline)
+        figures.setdefault(kind, []).append((per_request(served, requests, BLOCK), baseline))
 
-    token = served.next_token()
-    measure("start page GET /s/<token>", lambda: Browser(port).get(f"/s/{token}"))
-    visitor = Browser(port)
-    csrf_token = csrf(visitor.get(f"/s/{token}"))
-    first = visitor.post(f"/s/{token}", {"csrf_token": csrf_token})
-    page = visitor.get(first)
-    form = {**answers(first, page, True), "csrf_token": csrf(page), "action": "next"}
-    measure("question page GET", lambda: visitor.get(first))
-    measure("question page POST", lambda: visitor.post(first, form))
-    reviewer = Browser(port)
-    walk_to_review(reviewer, served.next_token(), exposed=True)
-    measure("review GET", lambda: reviewer.get("/svar/granska"))
+    def one_round() -> None:
+        token = served.next_token()
+        measure("start page GET /s/<token>", lambda: Browser(port).get(f"/s/{token}"))
+        visitor = Browser(port)
+        csrf_token = csrf(visitor.get(f"/s/{token}"))
+        first = visitor.post(f"/s/{token}", {"csrf_token": csrf_token})
+        page = visitor.get(first)
+        form = {**answers(first, page, True), "csrf_token": csrf(page), "action": "next"}
+        measure("question page GET", lambda: visitor.get(first))
+        measure("question page POST", lambda: visitor.post(first, form))
+        reviewer = Browser(port)
+        walk_to_review(reviewer, served.next_token(), exposed=True)
+        measure("review GET", lambda: reviewer.get("/svar/granska"))
 
-    # Whole walks, half of them by exposed respondents (every follow-up page).
-    baseline = hello.ms()
-    walkers = [Browser(port) for _ in range(SEQUENTIAL_WALKS)]
-    before = served.cpu()
-    reviews = [walk_to_review(b, served.next_token(), exposed=n % 2 == 0)
-               for n, b in enumerate(walkers)]
-    to_review = served.cpu() - before
-    before = served.cpu()
-    for browser, review_csrf in zip(walkers, reviews, strict=True):
-        submit(browser, review_csrf)
-    submits = served.cpu() - before
-    served.acknowledged += len(walkers)
-    before = served.cpu()
-    for browser in walkers:
-        thank(browser)
-    thanks = served.cpu() - before
-    baseline = (baseline + hello.ms()) / 2
-    figures["submit POST /svar/granska"] = (submits / len(walkers) * 1000, baseline)
-    figures["completed walk"] = ((to_review + submits + thanks) / len(walkers) * 1000, baseline)
+        # Whole walks, half of them by exposed respondents (every follow-up page).
+        baseline = hello.ms()
+        walkers = [Browser(port) for _ in range(SEQUENTIAL_WALKS)]
+        before = served.cpu()
+        reviews = [walk_to_review(b, served.next_token(), exposed=n % 2 == 0)
+                   for n, b in enumerate(walkers)]
+        to_review = served.cpu() - before
+        before = served.cpu()
+        for browser, review_csrf in zip(walkers, reviews, strict=True):
+            submit(browser, review_csrf)
+        submits = served.cpu() - before
+        served.acknowledged += len(walkers)
+        before = served.cpu()
+        for browser in walkers:
+            thank(browser)
+        thanks = served.cpu() - before
+        baseline = (baseline + hello.ms()) / 2
+        figures.setdefault("submit POST /svar/granska", []).append(
+            (submits / len(walkers) * 1000, baseline))
+        figures.setdefault("completed walk", []).append(
+            ((to_review + submits + thanks) / len(walkers) * 1000, baseline))
+
+    for _ in range(rounds):
+        one_round()
     return figures
 
 
@@ -295,16 +303,23 @@ def stored(database_url: str) -> int:
     return count
 
 
-def run_database(name: str, url: str, folder: Path, seconds: float, hello: Hello) -> None:
+def run_database(name: str, url: str, folder: Path, seconds: float, rounds: int,
+                 hello: Hello) -> None:
     env = environment(url, SECRET)
-    links = open_round(env, folder / name, invitations=WARM_UP_WALKS + SEQUENTIAL_WALKS + 600)
+    links = open_round(env, folder / name,
+                       invitations=WARM_UP_WALKS + rounds * (SEQUENTIAL_WALKS + 2) + 600)
     with gunicorn(env) as (base, master):
         served = Served(name, int(base.rsplit(":", 1)[1]), worker_pids(master), iter(links))
-        figures = measure_requests(served, hello)
+        figures = measure_requests(served, hello, rounds)
         loads = [concurrent_walks(served, walkers, seconds) for walkers in (4, 16)]
-    print(f"\n{name}: server CPU per request (ms; × the hello request measured next to it)")
-    for kind, (ms, hello_ms) in figures.items():
-        print(f"  {kind:<28} {ms:8.2f} ms  {ms / hello_ms:7.1f} × hello ({hello_ms:.3f} ms)")
+    print(f"\n{name}: server CPU per request (ms; × the hello request measured next to it; "
+          f"medians of {rounds} rounds, the rounds' ratios in brackets)")
+    for kind, pairs in figures.items():
+        ratios = sorted(ms / hello_ms for ms, hello_ms in pairs)
+        print(f"  {kind:<28} {statistics.median(ms for ms, _ in pairs):8.2f} ms  "
+              f"{statistics.median(ratios):7.1f} × hello "
+              f"({statistics.median(h for _, h in pairs):.3f} ms) "
+              f"[{', '.join(f'{r:.1f}' for r in ratios)}]")
     print(f"{name}: concurrent walkers (client on the same machine)")
     for load in loads:
         p50, p95 = (statistics.quantiles(load.latencies, n=20)[i] for i in (9, 18)) \
@@ -325,6 +340,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=6.0,
                         help="how long each concurrent phase starts walks (default 6)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of the per-request figures, whose medians are shown "
+                             "(default 3)")
     arguments = parser.parse_args()
     started = time.monotonic()
     print(f"machine: {os.cpu_count()} cores, load average {_load()} at the start")
@@ -334,9 +352,10 @@ def main() -> None:
             hello = Hello(int(base.rsplit(":", 1)[1]), worker_pids(master))
             print(f"hello: {hello.ms():.3f} ms server CPU per request (gunicorn, 2 workers)")
             run_database("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
-                         Path(folder), arguments.seconds, hello)
+                         Path(folder), arguments.seconds, arguments.rounds, hello)
             with postgres_database("perf_bench") as url:
-                run_database("PostgreSQL", url, Path(folder), arguments.seconds, hello)
+                run_database("PostgreSQL", url, Path(folder), arguments.seconds,
+                             arguments.rounds, hello)
     print(f"\n(run took {time.monotonic() - started:.0f} s; load average {_load()} at the end)")
 
 
