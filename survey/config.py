@@ -60,6 +60,10 @@ class Config:
         #: A job unrenewed this long has lost its worker, and the next look takes it over.
         self.JOB_LEASE_SECONDS = numeric_setting(environ, "PAVERKAN_JOB_LEASE_SECONDS", 30.0,
                                                  minimum=1, kind=float)
+        #: How long a researcher's finished microdata file waits in the instance folder for
+        #: its download (it is deleted once downloaded).
+        self.EXPORT_KEEP_HOURS = numeric_setting(environ, "PAVERKAN_EXPORT_KEEP_HOURS", 24,
+                                                 minimum=1, maximum=24 * 7)
         #: Where respondents reach the app: links in mails are built on it (also from the CLI).
         self.BASE_URL = environ.get("PAVERKAN_BASE_URL", "http://127.0.0.1:5000")
         self.MAIL_FROM = environ.get("PAVERKAN_MAIL_FROM", "enkat@localhost")

@@ -1,8 +1,10 @@
-"""`paverkan jobs run|list`: the background jobs (close, send-out, import) from a terminal.
+"""`paverkan jobs run|list`: the background jobs (close, send-out, import, microdata export)
+from a terminal.
 
 `run` takes over every unfinished job that no worker holds (one whose worker was killed or
-restarted) and runs it to its end in the foreground; run it from cron or a service to
-finish such jobs without anyone opening their page. `run_job` is how the other commands
+restarted) and runs it to its end in the foreground, and deletes the export files kept
+longer than `PAVERKAN_EXPORT_KEEP_HOURS`; run it from cron or a service to finish such jobs
+and remove such files without anyone opening their page. `run_job` is how the other commands
 (`round close`, `mail invite|remind`, `recipients import`) run their work: the same job the
 admin pages start, in the foreground.
 """
@@ -41,13 +43,17 @@ def run_job(kind: str, round_: Round, **arguments) -> Job:
     return finished
 
 
-@click.group(cls=AppGroup, help="Background jobs: closes, send-outs and imports.")
+@click.group(cls=AppGroup, help="Background jobs: closes, send-outs, imports and exports.")
 def jobs() -> None:
     pass
 
 
-@jobs.command(help="Finish every job whose worker stopped (killed, restarted), here and now.")
+@jobs.command(help="Finish every job whose worker stopped (killed, restarted), here and now, "
+                   "and delete expired export files.")
 def run() -> None:
+    from survey.results import export_job
+
+    export_job.remove_expired()
     finished = runner.run_orphaned(current_app._get_current_object())
     for job in finished:
         click.echo(f"Job {job.id} ({job.kind}, round {job.round_id}): {job.state}. {job.outcome}")

@@ -1,5 +1,5 @@
 """Resumable background jobs: work longer than a web request may take (a close with its
-scrub, a send-out, a large import) runs here, and a page follows it.
+scrub, a send-out, a large import, a microdata export) runs here, and a page follows it.
 
 A web request *starts* a job (a row in `jobs`) and hands it to a thread of the same worker
 process; the CLI runs the same job in the foreground. Whoever runs a job first *claims* it:
@@ -9,7 +9,8 @@ the next one to look (the job's page, the button pressed again, `paverkan jobs r
 it and runs it again from the start. Each kind of job is written so that a rerun completes
 what the last run left: the close skips its committed transaction and scrubs again, a
 send-out sends only what is not sent, an import commits all or nothing and marks its job
-done in that same transaction.
+done in that same transaction, an export writes its file again and logs it when it marks
+its job done.
 
 Written here rather than taken from a library: RQ, Celery, Dramatiq and huey need a broker
 (Redis, RabbitMQ) or support only one of SQLite and PostgreSQL, and APScheduler schedules
@@ -40,7 +41,8 @@ KINDS: dict[str, Work] = {}
 
 
 def kind(name: str) -> Callable[[Work], Work]:
-    """Register the work of a kind of job (the admin's jobs live in survey/admin/jobs.py)."""
+    """Register the work of a kind of job (the admin's jobs live in survey/admin/jobs.py,
+    the researcher's export in survey/results/export_job.py)."""
 
     def register(work: Work) -> Work:
         KINDS[name] = work
@@ -85,9 +87,13 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=current_app.config["JOB_LEASE_SECONDS"])
 
 
-def active(session: Session, round_id: int, kinds: tuple[str, ...] | None = None) -> Job | None:
-    """The round's unfinished job (of these kinds), if any."""
-    query = select(Job).where(Job.round_id == round_id, Job.state.in_(ACTIVE_STATES))
+def active(session: Session, round_id: int, kinds: tuple[str, ...] | None = None,
+           owner_id: int | None = None) -> Job | None:
+    """The round's unfinished shared job (of these kinds), or with `owner_id` that staff
+    member's personal one, if any."""
+    query = select(Job).where(Job.round_id == round_id, Job.state.in_(ACTIVE_STATES),
+                              Job.owner_id.is_(None) if owner_id is None
+                              else Job.owner_id == owner_id)
     if kinds is not None:
         query = query.where(Job.kind.in_(kinds))
     return session.scalar(query.order_by(Job.id).limit(1))
@@ -99,15 +105,15 @@ def latest(session: Session, round_id: int, kind_: str) -> Job | None:
 
 
 def start(session: Session, kind_: str, round_id: int, arguments: dict | None = None,
-          locale: str = "sv") -> Job:
-    """A new job, or the round's unfinished job of this kind: a double click, a second admin
-    or a rerun joins the job under way instead of starting another."""
+          locale: str = "sv", owner_id: int | None = None) -> Job:
+    """A new job, or the round's unfinished job of this kind (and owner): a double click, a
+    second admin or a rerun joins the job under way instead of starting another."""
     for _attempt in range(2):
-        job = active(session, round_id, (kind_,))
+        job = active(session, round_id, (kind_,), owner_id)
         if job is not None:
             return job
         job = Job(kind=kind_, round_id=round_id, arguments=arguments or {}, state="waiting",
-                  done=0, locale=locale)
+                  done=0, locale=locale, owner_id=owner_id)
         session.add(job)
         try:
             session.commit()

@@ -2,8 +2,9 @@
 
 Researchers and admins only (a chief gets the report workbook, never microdata). Free text
 goes through a second step: the page warns, masks names, numbers and addresses, shows how
-many of each it masked and a sample, and only then offers the file. The export itself, and
-its log, is :func:`survey.results.microdata_export.export`, which the CLI calls too.
+many of each it masked and a sample, and only then offers the file. The file is written by a
+background job that a page follows (:mod:`survey.results.export_pages`); the export itself,
+and its log, is :func:`survey.results.microdata_export.export`, which the CLI calls too.
 """
 
 from __future__ import annotations
@@ -22,19 +23,12 @@ from exports import codebook as codebooks
 from exports import writers
 from exports.redaction import KIND_LABELS, parse_names
 from survey import db
-from survey.auth.decorators import current_user, role_required
 from survey.forms import StaffForm
 from survey.i18n import current_language
 from survey.models import Round
 from survey.results import bp
-from survey.results.microdata_export import (
-    ExportRefused,
-    export,
-    exportable_rounds,
-    prepare,
-)
-
-researchers = role_required("researcher", "admin")
+from survey.results.export_pages import researchers, start_export
+from survey.results.microdata_export import ExportRefused, exportable_rounds, prepare
 
 FORMAT_LABELS = {
     "csv": _l("CSV (UTF-8, semicolons: Excel, R)"),
@@ -75,23 +69,16 @@ def microdata():
     round_ = db.session().get(Round, form.round.data)
     names = parse_names(form.names.data or "")
     options = {"lang": form.lang.data, "free_text": form.free_text.data, "names": names}
-    try:
-        if form.free_text.data and form.confirmed.data != "yes":
+    if form.free_text.data and form.confirmed.data != "yes":
+        try:
             prepared = prepare(db.session(), round_, **options)
-            form.confirmed.data = "yes"
-            return render_template("results/microdata_preview.html", form=form,
-                                   round=round_, redaction=prepared.redaction,
-                                   kinds=KIND_LABELS, lang=current_language())
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"data.{form.file_format.data}"
-            export(db.session(), round_, who=current_user().email,
-                   file_format=form.file_format.data, path=path, **options)
-            content = io.BytesIO(path.read_bytes())
-    except ExportRefused as refused:
-        return render_template("results/microdata.html", form=form, error=refused.message)
-    return send_file(content, mimetype=writers.MEDIA_TYPES[form.file_format.data],
-                     as_attachment=True,
-                     download_name=f"mikrodata-omgang-{round_.id}.{form.file_format.data}")
+        except ExportRefused as refused:
+            return render_template("results/microdata.html", form=form, error=refused.message)
+        form.confirmed.data = "yes"
+        return render_template("results/microdata_preview.html", form=form,
+                               round=round_, redaction=prepared.redaction,
+                               kinds=KIND_LABELS, lang=current_language())
+    return start_export(round_, file_format=form.file_format.data, **options)
 
 
 def _closed_round(round_id: int) -> Round:

@@ -10,7 +10,7 @@ not; never a figure or an answer.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,9 @@ from exports import microdata, writers
 from survey import round_data
 from survey.models import Round
 from survey.results.models import ExportRecord
+
+#: What an export reports to its ``progress``: the data read and masked, the file written.
+EXPORT_STEPS = 2
 
 
 class ExportRefused(Exception):
@@ -53,13 +56,24 @@ def prepare(db: Session, round_: Round, *, lang: str = "sv", free_text: bool = F
 
 
 def export(db: Session, round_: Round, *, who: str, file_format: str, path: Path,
-           lang: str = "sv", free_text: bool = False,
-           names: Iterable[str] = ()) -> microdata.Microdata:
-    """Write the round's microdata to ``path`` and log the export (committed)."""
+           lang: str = "sv", free_text: bool = False, names: Iterable[str] = (),
+           progress: Callable[[int, int], None] = lambda done, total: None,
+           written: Callable[[microdata.Microdata], None] = lambda prepared: None,
+           ) -> microdata.Microdata:
+    """Write the round's microdata to ``path`` and log the export (committed).
+
+    ``progress(done, total)`` hears of the steps (read, written); ``written`` is called once
+    the file is complete, before the log's commit, so that a job can mark itself done in
+    the log's transaction and a rerun never logs one export twice.
+    """
+    progress(0, EXPORT_STEPS)
     prepared = prepare(db, round_, lang=lang, free_text=free_text, names=names)
+    progress(1, EXPORT_STEPS)
     writers.write(prepared, file_format, path)
+    progress(2, EXPORT_STEPS)
     db.add(ExportRecord(who=who, exported_on=dt.date.today(), round_id=round_.id,
                         format=file_format, free_text=free_text))
+    written(prepared)
     db.commit()
     return prepared
 

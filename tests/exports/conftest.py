@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
 import questionnaires
@@ -26,3 +28,14 @@ def exported(instrument, raw):
     responses, invited = raw
     return microdata.prepare(responses, invited, instrument, title="Påverkan 2026",
                              min_cell=5, year=2026)
+
+
+def download_when_ready(client, page_url: str, seconds: float = 60) -> tuple[str, bytes]:
+    """Follow an export's page as its reloads would, until it is done; its text and file."""
+    deadline = time.monotonic() + seconds
+    while "Refresh" in (page := client.get(page_url)).headers:
+        assert time.monotonic() < deadline, page.text
+        time.sleep(0.2)
+    with client.get(f"{page_url}/fil") as download:
+        assert "attachment" in download.headers["Content-Disposition"], page.text
+        return page.text, download.data

@@ -4,6 +4,7 @@ chief cannot; every export is in the admin's log, which holds no answers."""
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pyreadstat
@@ -136,14 +137,25 @@ def test_anonymous_visitors_are_sent_to_the_login(client, round_with_text):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
+def export_from_the_page(client, data: dict) -> bytes:
+    """Submit the microdata form, follow the export's page and download its file."""
+    started = client.submit("/resultat/mikrodata", data)
+    assert started.status_code == 302, started.text
+    assert re.fullmatch(r"/resultat/mikrodata/export/\d+", started.location), started.location
+    page = client.get(started.location)
+    assert "Filen är klar" in page.text and "Refresh" not in page.headers
+    with client.get(f"{started.location}/fil") as download:
+        assert download.status_code == 200
+        assert "attachment" in download.headers["Content-Disposition"]
+        return download.data
+
+
 def test_a_researcher_downloads_stata_from_the_page_and_the_admin_sees_it_logged(
         client, login, db_session, round_with_text, tmp_path):
     login(client, "researcher", "forskare@universitet.example.se")
-    response = client.submit("/resultat/mikrodata", {
+    download = export_from_the_page(client, {
         "round": round_with_text.id, "file_format": "dta", "lang": "sv"})
-    assert response.status_code == 200
-    assert "attachment" in response.headers["Content-Disposition"]
-    (tmp_path / "page.dta").write_bytes(response.data)
+    (tmp_path / "page.dta").write_bytes(download)
     frame, meta = pyreadstat.read_dta(str(tmp_path / "page.dta"))
     assert len(frame) == 530 and meta.column_names_to_labels["e1"] == "Vilket kön har du?"
     record = db_session.query(ExportRecord).one()
@@ -171,10 +183,9 @@ def test_free_text_is_offered_only_after_the_masked_sample_is_shown(client, logi
     assert page.count(f"<td>{round_with_text.stories}</td>") == 4  # number, phone, address, name
     assert db_session.query(ExportRecord).count() == 0
 
-    download = client.submit("/resultat/mikrodata", {
+    download = export_from_the_page(client, {
         "round": round_with_text.id, "file_format": "csv", "lang": "sv", "free_text": "y",
         "names": "Zlatan", "confirmed": "yes"})
-    assert "attachment" in download.headers["Content-Disposition"]
-    text = download.data.decode("utf-8-sig")
+    text = download.decode("utf-8-sig")
     assert "[namn]" in text and "Karin" not in text
     assert db_session.query(ExportRecord).one().free_text

@@ -1,0 +1,219 @@
+"""A researcher's microdata export is a job with a page of its own: the file is written
+outside the request, kept for its owner alone, deleted once downloaded or after a day, and a
+job whose worker died is finished (and logged) once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from survey import db, jobs, migrate
+from survey.auth import operations as accounts
+from survey.jobs.models import Job
+from survey.results import export_job, microdata_export
+from survey.results.models import ExportRecord
+from tests.admin.conftest import PASSWORD_OF
+from tests.conftest import RoundFactory, _current, make_test_app
+from tests.exports.conftest import download_when_ready
+from tests.exports.test_microdata_export import round_with_text  # noqa: F401  (fixture)
+from tests.results.conftest import TWO_MUNICIPALITIES, add_responses
+
+FREE_TEXT = {"file_format": "csv", "lang": "sv", "free_text": "y", "names": "Zlatan\nKarin",
+             "confirmed": "yes"}
+
+
+def _start(client, round_, **data):
+    started = client.submit("/resultat/mikrodata", {"round": round_.id, **FREE_TEXT, **data})
+    assert started.status_code == 302, started.text
+    assert re.fullmatch(r"/resultat/mikrodata/export/\d+", started.location), started.location
+    return started.location
+
+
+def _exports(app) -> list[str]:
+    return sorted(path.name for path in (Path(app.instance_path) / "exports").iterdir())
+
+
+def _user(db_session, email: str, role: str):
+    return accounts.find_user(db_session, email) or accounts.add_user(
+        db_session, email, role, PASSWORD_OF)
+
+
+def _held_job(db_session, round_, owner, *, lease_minutes: int, **arguments) -> Job:
+    """An export a worker holds (lease in the future) or held until it was killed (past)."""
+    job = Job(kind="export", round_id=round_.id, owner_id=owner.id, state="running", done=1,
+              total=2, locale="sv", lease_owner="some-worker",
+              arguments={"file_format": "csv", "lang": "sv", "free_text": False, "names": None,
+                         **arguments},
+              lease_until=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=lease_minutes))
+    db_session.add(job)
+    db_session.commit()
+    return job
+
+
+def test_the_researcher_downloads_what_the_synchronous_export_wrote_and_then_it_is_gone(
+        app, client, login, db_session, round_with_text, tmp_path):  # noqa: F811
+    login(client, "researcher", "forskare@universitet.example.se")
+    page_url = _start(client, round_with_text)
+    page = client.get(page_url)
+    assert "Filen är klar: 530 svar" in page.text and "Refresh" not in page.headers
+    job = db_session.scalars(select(Job)).one()
+    assert job.kind == "export" and "Zlatan" not in str(job.arguments)
+    assert _exports(app) == [f"job-{job.id}.csv"], "the names to mask are gone with the job"
+    with app.app_context():
+        assert export_job.file_of(job).stat().st_mode & 0o777 == 0o600
+
+    with client.get(f"{page_url}/fil") as download:
+        assert download.headers["Content-Disposition"] == (
+            f"attachment; filename=mikrodata-omgang-{round_with_text.id}.csv")
+        assert download.headers["Cache-Control"] == "no-store"
+        downloaded = download.data
+    with app.app_context():
+        microdata_export.export(db_session, round_with_text, who="test", file_format="csv",
+                                path=tmp_path / "direct.csv", free_text=True,
+                                names=["Zlatan", "Karin"])
+    assert downloaded == (tmp_path / "direct.csv").read_bytes()
+    assert "Karin" not in downloaded.decode("utf-8-sig")
+    assert _exports(app) == [], "deleted once downloaded"
+    assert [r.who for r in db_session.scalars(select(ExportRecord))].count(
+        "forskare@universitet.example.se") == 1
+    again = client.get(f"{page_url}/fil")
+    assert again.status_code == 302 and again.location == page_url
+    assert "Filen finns inte längre kvar" in client.get(page_url).text
+    english = client.get(f"{page_url}?lang=en").text
+    assert "The file is no longer kept: it has been downloaded" in english
+
+
+def test_a_running_export_reloads_its_page_and_only_its_owner_sees_it(
+        app, client, login, db_session, round_with_text):  # noqa: F811
+    owner = _user(db_session, "forskare@universitet.example.se", "researcher")
+    running = _held_job(db_session, round_with_text, owner, lease_minutes=5)
+    login(client, "researcher", "forskare@universitet.example.se")
+    page = client.get(f"/resultat/mikrodata/export/{running.id}")
+    assert page.headers["Refresh"] == "3"
+    assert "Pågår: 1 av 2 klara." in page.text and '<progress max="2" value="1"' in page.text
+    still = client.get(f"/resultat/mikrodata/export/{running.id}?auto=0")
+    assert "Refresh" not in still.headers and "Uppdatera nu" in still.text
+    assert client.get(f"/resultat/mikrodata/export/{running.id}/fil").status_code == 302
+
+    finished = Job(kind="export", round_id=round_with_text.id, owner_id=owner.id, state="done",
+                   done=2, total=2, locale="sv", outcome="Filen är klar.",
+                   arguments={"file_format": "csv", "lang": "sv", "free_text": False,
+                              "names": None})
+    db_session.add(finished)
+    db_session.commit()
+    with app.app_context():
+        export_job.file_of(finished).write_text("data")
+    urls = [f"/resultat/mikrodata/export/{job.id}{end}"
+            for job in (running, finished) for end in ("", "/fil")]
+    for role, email, status in [("chief", None, 403), ("admin", None, 404),
+                                ("researcher", "annan@universitet.example.se", 404)]:
+        client.post("/logout")
+        login(client, role, email)
+        assert [client.get(url).status_code for url in urls] == [status] * 4, role
+    assert client.get(f"/admin/jobs/{running.id}").status_code == 403
+    client.post("/logout")
+    login(client, "admin")
+    assert client.get(f"/admin/jobs/{running.id}").status_code == 404, "not an admin's job"
+    assert _exports(app) == [f"job-{finished.id}.csv"], "nobody else took the file"
+
+
+def test_a_double_submit_joins_the_export_under_way_and_another_researcher_gets_their_own(
+        app, client, login, db_session, round_with_text):  # noqa: F811
+    owner = _user(db_session, "forskare@universitet.example.se", "researcher")
+    running = _held_job(db_session, round_with_text, owner, lease_minutes=5, free_text=True)
+    login(client, "researcher", "forskare@universitet.example.se")
+    assert _start(client, round_with_text) == f"/resultat/mikrodata/export/{running.id}"
+    assert _exports(app) == [], "the second submit's names are not kept"
+    other_format = client.get(_start(client, round_with_text, file_format="dta")).text
+    assert "Din tidigare export av den här omgången pågår fortfarande" in other_format
+    client.post("/logout")
+    login(client, "researcher", "annan@universitet.example.se")
+    theirs = _start(client, round_with_text)
+    assert theirs != f"/resultat/mikrodata/export/{running.id}"
+    assert "Filen är klar" in client.get(theirs).text
+    assert len(db_session.scalars(select(Job)).all()) == 2
+
+
+@pytest.mark.parametrize("taken_over_by", ["page", "paverkan jobs run"])
+def test_an_export_whose_worker_died_is_finished_and_logged_once(
+        app, client, runner, login, db_session, round_with_text, taken_over_by):  # noqa: F811
+    owner = _user(db_session, "forskare@universitet.example.se", "researcher")
+    dead = _held_job(db_session, round_with_text, owner, lease_minutes=-1, file_format="sav")
+    with app.app_context():
+        (export_job.folder() / f"job-{dead.id}-killed.partial.sav").write_bytes(b"half")
+    login(client, "researcher", "forskare@universitet.example.se")
+    page_url = f"/resultat/mikrodata/export/{dead.id}"
+    if taken_over_by == "page":
+        page = client.get(page_url).text
+        assert "Filen är klar: 530 svar" in page and "Ladda ner filen (SPSS)" in page
+    else:
+        result = runner.invoke(args=["jobs", "run"])
+        assert result.exit_code == 0 and f"Job {dead.id} (export" in result.output
+    with app.app_context():
+        assert jobs.run(app, dead.id) is None, "a finished export is not run again"
+    with client.get(f"{page_url}/fil") as download:
+        assert download.data.startswith(b"$FL2")  # a whole SPSS file, not the killed piece
+    assert db_session.scalar(select(ExportRecord.format)) == "sav"
+    assert db_session.query(ExportRecord).count() == 1
+
+
+def test_an_export_that_cannot_finish_says_why_on_its_page(
+        app, client, login, db_session, round_with_text):  # noqa: F811
+    """A killed export whose names to mask have expired is not written without them."""
+    owner = _user(db_session, "forskare@universitet.example.se", "researcher")
+    dead = _held_job(db_session, round_with_text, owner, lease_minutes=-1, free_text=True,
+                     names="0" * 32)
+    login(client, "researcher", "forskare@universitet.example.se")
+    page = client.get(f"/resultat/mikrodata/export/{dead.id}")
+    assert page.status_code == 200 and 'role="alert"' in page.text
+    assert "Namnen som skulle maskeras finns inte längre kvar" in page.text
+    assert _exports(app) == [] and db_session.query(ExportRecord).count() == 0
+
+
+def test_a_file_nobody_downloaded_is_deleted_after_a_day(
+        app, client, runner, login, db_session, round_with_text):  # noqa: F811
+    login(client, "researcher")
+    page_url = _start(client, round_with_text, free_text="", names="")
+    (kept,) = (Path(app.instance_path) / "exports").iterdir()
+    day_ago = time.time() - 25 * 3600
+    os.utime(kept, (day_ago, day_ago))
+    assert runner.invoke(args=["jobs", "run"]).exit_code == 0
+    assert _exports(app) == []
+    assert "Filen finns inte längre kvar" in client.get(page_url).text
+    assert client.get(f"{page_url}/fil").status_code == 302
+
+
+def test_outside_the_tests_transaction_the_export_runs_in_a_thread_the_page_follows(tmp_path):
+    """As in production: the request returns at once, a thread writes the file."""
+    app = make_test_app(f"sqlite:///{tmp_path / 'export.sqlite3'}", tmp_path / "instance",
+                        JOB_LEASE_SECONDS=1.0)
+    migrate.upgrade(db.database(app).engine)
+    session = sessionmaker(bind=db.database(app).engine)()
+    _current.update(app=app, session=session)
+    try:
+        round_ = RoundFactory(state="closed", link_salt=None)
+        add_responses(session, round_, TWO_MUNICIPALITIES)
+        accounts.add_user(session, "forskare@universitet.example.se", "researcher", PASSWORD_OF)
+        session.commit()
+        round_id = round_.id
+    finally:
+        _current.clear()
+        session.close()
+    client = app.test_client()
+    client.submit("/login", {"email": "forskare@universitet.example.se",
+                             "password": PASSWORD_OF})
+    client.get("/resultat/mikrodata?lang=en")  # the job speaks the language it was asked in
+    page_url = client.submit("/resultat/mikrodata", {"round": round_id, "file_format": "xlsx",
+                                                     "lang": "en"}).location
+    page, workbook = download_when_ready(client, page_url)
+    assert "The file is ready: 530 responses" in page
+    assert workbook.startswith(b"PK")  # a whole workbook
+    assert _exports(app) == []
+    db.database(app).engine.dispose()
