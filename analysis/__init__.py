@@ -9,6 +9,10 @@ the results. Modules, in the order a report uses them:
 - :mod:`analysis.proportions` — shares with Wilson intervals.
 - :mod:`analysis.comparison` — differences (Newcombe, Fisher with the conditional odds
   ratio, Pearson), CMH, and the Pearson test across any number of municipalities.
+- :mod:`analysis.exact` — Fisher's exact p and the conditional odds ratio with its exact
+  interval (Brent's method), for :mod:`analysis.comparison`.
+- :mod:`analysis.distributions` — ``log(k!)`` and the chi-square upper tail (regularised
+  incomplete gamma), written with ``math`` and numpy.
 - :mod:`analysis.logistic` — ``item ~ municipality + group + gender`` by IRLS as R's
   ``glm.fit``, with separation checks.
 - :mod:`analysis.multiplicity` — Holm, Benjamini-Hochberg, Bonferroni.

@@ -1,24 +1,18 @@
 """Differences in a binary item: two groups crude (2x2) and stratified (CMH), and the overall
-Pearson test across any number of groups."""
+Pearson test across any number of groups. Fisher's exact test and the conditional odds ratio
+are in :mod:`analysis.exact`, the chi-square tail in :mod:`analysis.distributions`."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.distributions import chi_square_upper_tail
+from analysis.exact import conditional_odds_ratio, fisher_exact_p
 from analysis.proportions import CONFIDENCE, wilson_interval, z_value
-
-#: Brent's method stops when the bracket is below ``RATIO_RTOL * |root|`` (4 ulp, scipy's
-#: smallest allowed), i.e. at machine precision on the odds-ratio scale.
-RATIO_RTOL = 4 * float(np.finfo(float).eps)
-#: Lower end of the brackets on (0, 1): the parameter itself cannot be 0 (log 0).
-DOUBLE_TINY = float(np.finfo(float).tiny)
-#: Tables "no more probable than the observed" within this relative tolerance count toward
-#: Fisher's two-sided p (R's ``fisher.test`` and scipy use the same 1e-7).
-FISHER_RELATIVE_ERROR = 1 + 1e-7
 
 
 @dataclass(frozen=True)
@@ -172,129 +166,6 @@ def _pearson(observed: np.ndarray, yates: bool = False) -> tuple[float, float]:
     return statistic, chi_square_upper_tail(df, statistic)
 
 
-def fisher_exact_p(table: TwoByTwo) -> float:
-    """Two-sided p of Fisher's exact test, as R's ``fisher.test``: the hypergeometric
-    probabilities of all tables with the observed margins, summed over those no more probable
-    than the observed one (relative tolerance :data:`FISHER_RELATIVE_ERROR`), capped at 1.
-
-    Parameters
-    ----------
-    table : TwoByTwo
-        At least one answer in each group.
-
-    Returns
-    -------
-    float
-
-    References
-    ----------
-    Agresti (2013), section 3.5.
-    """
-    support, log_weights = _hypergeometric(table)
-    density = np.exp(log_weights - log_weights.max())
-    density /= density.sum()
-    observed = density[table.yes_first - int(support[0])]
-    return float(min(1.0, density[density <= observed * FISHER_RELATIVE_ERROR].sum()))
-
-
-def _hypergeometric(table: TwoByTwo) -> tuple[np.ndarray, np.ndarray]:
-    """Support of the first group's "yes" count given the margins, and the logarithms of
-    ``choose(yes, k) * choose(no, first - k)`` (the central hypergeometric weights), as one
-    vectorised :func:`log_factorial` over the support: a Python loop took seconds at
-    n = 2,000,000."""
-    yes = table.yes_first + table.yes_second
-    no = table.no_first + table.no_second
-    first = table.yes_first + table.no_first
-    support = np.arange(max(0, first - no), min(first, yes) + 1, dtype=float)
-    log_weights = (log_factorial(yes) - log_factorial(support) - log_factorial(yes - support)
-                   + log_factorial(no) - log_factorial(first - support)
-                   - log_factorial(no - first + support))
-    return support, log_weights
-
-
-#: ``log(k!)`` for ``k`` up to 12, where :func:`log_factorial` takes them from ``math``.
-_SMALL_LOG_FACTORIALS = np.array([math.lgamma(k + 1) for k in range(13)])
-
-
-def log_factorial(k: float | np.ndarray) -> np.ndarray:
-    """``log(k!)`` of whole numbers ``k >= 0``, vectorised (scipy's ``gammaln(k + 1)``).
-
-    Up to 12 from ``math.lgamma``; above, Stirling's series for ``log Gamma(x)``, ``x = k + 1
-    >= 13``, to its ``x**-9`` term (the next, ``691 / (360360 x**11)``, is below 1.1e-15),
-    the same series scipy's ``gammaln`` evaluates there, so the weights carry the same
-    rounding (about 1e-8 relative at n = 2,000,000, from ``(x - 1/2) log x - x``). Written
-    out because importing ``scipy.special`` cost every fresh ``paverkan stats`` a tenth of a
-    second."""
-    k = np.asarray(k, dtype=float)
-    small = k < 13
-    x = np.where(small, 13.0, k + 1)
-    u = 1 / (x * x)
-    series = (1 / 12 - u * (1 / 360 - u * (1 / 1260 - u * (1 / 1680 - u / 1188)))) / x
-    stirling = (x - 0.5) * np.log(x) - x + 0.5 * math.log(2 * math.pi) + series
-    return np.where(small, _SMALL_LOG_FACTORIALS[np.where(small, k, 0).astype(int)],
-                    stirling)
-
-
-def chi_square_upper_tail(df: float, statistic: float) -> float:
-    """``P(X > statistic)`` for a chi-square with ``df`` degrees of freedom, as scipy's
-    ``chdtrc``: the regularised upper incomplete gamma ``Q(df / 2, statistic / 2)``."""
-    if statistic <= 0:
-        return 1.0
-    return regularised_upper_gamma(df / 2, statistic / 2)
-
-
-#: Relative size of the last term (or continued-fraction factor) that ends the sums below.
-_GAMMA_EPSILON = float(np.finfo(float).eps) / 2
-#: Guard against division by zero in the modified Lentz method.
-_LENTZ_TINY = 1e-300
-
-
-def regularised_upper_gamma(a: float, x: float) -> float:
-    """``Q(a, x) = Gamma(a, x) / Gamma(a)`` for ``a > 0``, ``x > 0``, keeping its relative
-    accuracy down to the smallest double (a homogeneity test over 2,000 degrees of freedom
-    at 9e-131, where the closed forms for whole ``df`` underflow).
-
-    The prefactor ``x**a exp(-x) / Gamma(a)`` is taken in logarithms; below ``x = a + 1``
-    ``Q = 1 - P`` with ``P``'s power series (``Q`` is not small there), above, ``Q``'s
-    continued fraction by the modified Lentz method (all positive terms: no cancellation).
-    Both converge in ``O(sqrt(a))`` steps. Written out because importing ``scipy.special``
-    cost every fresh ``paverkan stats`` a tenth of a second.
-
-    References
-    ----------
-    Press, W. H., Teukolsky, S. A., Vetterling, W. T. & Flannery, B. P. (2007). Numerical
-    Recipes, 3rd ed., section 6.2.
-    """
-    if math.isnan(x) or math.isnan(a):
-        return math.nan
-    if math.isinf(x):
-        return 0.0
-    prefactor = math.exp(a * math.log(x) - x - math.lgamma(a))
-    if x < a + 1:
-        term = total = 1 / a
-        n = a
-        while abs(term) > abs(total) * _GAMMA_EPSILON:
-            n += 1
-            term *= x / n
-            total += term
-        return 1 - total * prefactor
-    b = x + 1 - a
-    c, d = 1 / _LENTZ_TINY, 1 / b
-    fraction = d
-    i = 0
-    while True:
-        i += 1
-        coefficient = -i * (i - a)
-        b += 2
-        d = coefficient * d + b
-        d = 1 / (d if abs(d) > _LENTZ_TINY else _LENTZ_TINY)
-        c = b + coefficient / c
-        c = c if abs(c) > _LENTZ_TINY else _LENTZ_TINY
-        fraction *= d * c
-        if abs(d * c - 1) <= _GAMMA_EPSILON:
-            return prefactor * fraction
-
-
 @dataclass(frozen=True)
 class Homogeneity:
     """Pearson's chi-square test that the share is the same in every group (a k x 2 table).
@@ -339,137 +210,6 @@ def homogeneity(counts: Mapping[str, tuple[int, int]]) -> Homogeneity:
         return Homogeneity(rows, None, len(rows) - 1, None, 0.0)
     statistic, p = _pearson(observed)
     return Homogeneity(rows, statistic, len(rows) - 1, p, float(expected.min()))
-
-
-def conditional_odds_ratio(table: TwoByTwo,
-                           confidence: float = CONFIDENCE) -> tuple[float, float, float]:
-    """Conditional maximum-likelihood odds ratio and its exact interval, as R's ``fisher.test``.
-
-    Given the margins, the count ``a`` (first group, yes) follows Fisher's noncentral
-    hypergeometric distribution with the odds ratio as parameter. The estimate solves
-    ``E[a] = a``; the two-sided interval takes the parameters at which ``P(A >= a)`` and
-    ``P(A <= a)`` equal ``(1 - confidence) / 2``. Each is solved on ``(0, 1]`` or, through
-    the reciprocal, on ``[1, inf)``, as in R's ``stats::fisher.test`` source, with Brent's
-    method to machine precision (R's ``uniroot`` default tolerance leaves ~1e-4; scipy's
-    ``odds_ratio(kind="conditional")`` computes the same values about 20 times slower).
-
-    Parameters
-    ----------
-    table : TwoByTwo
-        The 2x2 table (missing answers dropped), with at least one answer in each group.
-    confidence : float
-        Level of the interval.
-
-    Returns
-    -------
-    (estimate, lower, upper) : tuple of float
-        ``0`` and ``inf`` at the boundary of the support (no yes or no no in a group); the
-        estimate is NaN, the interval (0, inf), when the margins allow a single table
-        (nobody, or everybody, answered yes): the likelihood does not depend on the ratio.
-
-    References
-    ----------
-    Fisher, R. A. (1935). The logic of inductive inference. JRSS 98, 39-82.
-    Cornfield, J. (1956). A statistical problem arising from retrospective studies. Proc.
-    Third Berkeley Symposium 4, 135-148. Agresti (2013), section 16.6.4.
-    """
-    a = table.yes_first
-    support, log_weights = _hypergeometric(table)
-    low, high = int(support[0]), int(support[-1])
-
-    def density(ratio: float) -> np.ndarray:
-        # In place, one array per call (Brent evaluates it about 45 times per table, over
-        # supports of thousands at 100,000 responses); the same operations as
-        # exp(log_weights + log(ratio) * support - max) / sum.
-        weights = support * math.log(ratio)
-        weights += log_weights
-        weights -= weights.max()
-        np.exp(weights, out=weights)
-        weights /= weights.sum()
-        return weights
-
-    def mean(ratio: float) -> float:
-        return float(support @ density(ratio))
-
-    # The support is low, low + 1, ..., high: each tail is a slice (the same sums as masks
-    # over the support, without comparing and copying it at each of Brent's steps).
-    def upper_tail(ratio: float) -> float:
-        return float(density(ratio)[a - low:].sum())
-
-    def lower_tail(ratio: float) -> float:
-        return float(density(ratio)[:a - low + 1].sum())
-
-    if low == high:
-        return math.nan, 0.0, math.inf
-    alpha = (1 - confidence) / 2
-    estimate = (0.0 if a == low else math.inf if a == high
-                else _solve_ratio(lambda t: mean(t) - a, mean(1.0) - a, increasing=True))
-    lower = 0.0 if a == low else _solve_ratio(lambda t: upper_tail(t) - alpha,
-                                              upper_tail(1.0) - alpha, increasing=True)
-    upper = math.inf if a == high else _solve_ratio(lambda t: lower_tail(t) - alpha,
-                                                    lower_tail(1.0) - alpha, increasing=False)
-    return estimate, lower, upper
-
-
-def _solve_ratio(function, at_one: float, increasing: bool) -> float:
-    """Root of a function monotone in the odds ratio: on (0, 1) when its sign at 1 says the
-    root lies below 1, else as the reciprocal of a root on (0, 1) (R's ``fisher.test``)."""
-    if at_one == 0:
-        return 1.0
-    if (at_one > 0) == increasing:
-        return brent_root(function, DOUBLE_TINY, 1.0, xtol=DOUBLE_TINY, rtol=RATIO_RTOL)
-    return 1 / brent_root(lambda t: function(1 / t), DOUBLE_TINY, 1.0, xtol=DOUBLE_TINY,
-                          rtol=RATIO_RTOL)
-
-
-def brent_root(function: Callable[[float], float], low: float, high: float, xtol: float,
-               rtol: float, max_iterations: int = 100) -> float:
-    """A root of ``function`` in ``[low, high]`` (its signs differ there) by Brent's method.
-
-    Step for step the algorithm of scipy's ``brentq`` (``scipy/optimize/Zeros/brentq.c``:
-    inverse quadratic interpolation or secant, bisection when they do not shrink the
-    bracket fast enough), so the roots are the ones scipy would give; written out here
-    because importing ``scipy.optimize`` for it cost every ``paverkan stats`` a tenth of
-    a second. Stops when the bracket is below ``xtol + rtol * |root|``.
-    """
-    previous, current = low, high
-    f_previous, f_current = function(previous), function(current)
-    if f_previous == 0:
-        return previous
-    if f_current == 0:
-        return current
-    if (f_previous > 0) == (f_current > 0):
-        raise ValueError("the function has the same sign at both ends of the bracket")
-    block = f_block = step_previous = step_current = 0.0
-    for _ in range(max_iterations):
-        if f_previous != 0 and f_current != 0 and (f_previous < 0) != (f_current < 0):
-            block, f_block = previous, f_previous
-            step_previous = step_current = current - previous
-        if abs(f_block) < abs(f_current):
-            previous, current, block = current, block, current
-            f_previous, f_current, f_block = f_current, f_block, f_current
-        delta = (xtol + rtol * abs(current)) / 2
-        bisect = (block - current) / 2
-        if f_current == 0 or abs(bisect) < delta:
-            return current
-        if abs(step_previous) > delta and abs(f_current) < abs(f_previous):
-            if previous == block:  # secant
-                trial = -f_current * (current - previous) / (f_current - f_previous)
-            else:  # inverse quadratic interpolation
-                slope_previous = (f_previous - f_current) / (previous - current)
-                slope_block = (f_block - f_current) / (block - current)
-                trial = -f_current * (f_block * slope_block - f_previous * slope_previous) / (
-                    slope_block * slope_previous * (f_block - f_previous))
-            if 2 * abs(trial) < min(abs(step_previous), 3 * abs(bisect) - delta):
-                step_previous, step_current = step_current, trial
-            else:
-                step_previous = step_current = bisect
-        else:
-            step_previous = step_current = bisect
-        previous, f_previous = current, f_current
-        current += step_current if abs(step_current) > delta else math.copysign(delta, bisect)
-        f_current = function(current)
-    raise RuntimeError(f"Brent's method did not converge in {max_iterations} iterations")
 
 
 @dataclass(frozen=True)
