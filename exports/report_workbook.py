@@ -1,15 +1,17 @@
 """The report workbook (.xlsx): every published figure of a round, for a chief's own tables.
 
 Written with XlsxWriter from the *published form* of a report (``analysis.report.build``):
-a withheld figure is already without counts there and is written as "–" with the footnote
-"färre än N svar". Shares are numbers (fractions with a percent format), never text; every
-text cell is written with ``write_string``, so a label that begins with "=" stays text and no
-spreadsheet runs it as a formula. Sheets: Sammanfattning, Svarsfrekvens, one per section
-(page) of the questionnaire that has reported items, Jämförelser, Över tid (when earlier
-rounds are comparable), Metod. Swedish, like the reports a chief hands on.
+a withheld figure is already without counts there and is written as "–" with a footnote
+("fewer than N responses"). Shares are numbers (fractions with a percent format), never
+text; every text cell is written with ``write_string``, so a label that begins with "=" stays
+text and no spreadsheet runs it as a formula. Sheets: summary, response rates, one per section
+(page) of the questionnaire that has reported items, comparisons, over time (when earlier
+rounds are comparable), method.
 
 This module knows neither the web app nor the database (``exports`` sits below ``survey``):
-the caller passes the report, the questionnaire and a few facts about the round.
+the caller passes the report, the questionnaire, a few facts about the round and the
+workbook's words in the reader's language (:class:`exports.report_texts.ReportTexts`), so
+the workbook reads in the language its reader reads the results pages in.
 """
 
 from __future__ import annotations
@@ -21,21 +23,13 @@ from typing import Any, BinaryIO
 
 import xlsxwriter
 
+from exports.report_texts import ReportTexts
 from questionnaires import tidy
 from questionnaires.model import Questionnaire, VariableKind
 
 WITHHELD = "–"
 HEADLINE = ("exposed_any", "exposed_threat", "exposed_violence", "exposed_bribe", "d1_ja",
             "d2_ja")
-HEADLINE_LABELS = {
-    "exposed_any": "Utsatt för någon form av trakasserier, hot, våld eller skadegörelse",
-    "exposed_threat": "Utsatt för hot",
-    "exposed_violence": "Utsatt för våld",
-    "exposed_bribe": "Erbjuden muta eller annat otillbörligt erbjudande",
-    "d1_ja": "Avstått från, skjutit upp eller ändrat ett beslut",
-    "d2_ja": "Låtit bli att uttala sig eller engagera sig i en fråga (självcensur)",
-}
-SHARE_HEADER = ["Kommun", "Grupp", "Antal svar", "Andel", "Nedre 95 %", "Övre 95 %"]
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -48,20 +42,24 @@ class RoundInfo:
     extracted_on: str  # ISO date the responses were read
     fingerprint: str
     software_version: str
-    #: earlier rounds for "Över tid": (title, reference year, published report), oldest first;
-    #: only rounds the caller found comparable (analysis.rounds).
+    #: earlier rounds for the over-time sheet: (title, reference year, published report),
+    #: oldest first; only rounds the caller found comparable (analysis.rounds).
     earlier: Sequence[tuple[str, int, Mapping[str, Any]]] = field(default_factory=tuple)
-    #: why there is no "Över tid" sheet, when there is none
+    #: why there is no over-time sheet, when there is none
     not_comparable: str = ""
 
 
 class _Writer:
     def __init__(self, target: str | BinaryIO, report: Mapping[str, Any],
-                 questionnaire: Questionnaire, info: RoundInfo) -> None:
+                 questionnaire: Questionnaire, info: RoundInfo, texts: ReportTexts) -> None:
         self.book = xlsxwriter.Workbook(target, {"in_memory": True,
                                                  "strings_to_formulas": False,
                                                  "strings_to_urls": False})
         self.report, self.questionnaire, self.info = report, questionnaire, info
+        self.texts, self.language = texts, texts.language
+        heading = texts.headings
+        self.share_header = [heading.municipality, heading.group, heading.responses,
+                             heading.share, heading.lower, heading.upper]
         self.min_cell = report["publication"]["min_cell"]
         self.bold = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         self.percent = self.book.add_format({"num_format": "0.0%"})
@@ -70,12 +68,12 @@ class _Writer:
         self.whole = self.book.add_format({"num_format": "0"})
         self.title = self.book.add_format({"bold": True, "font_size": 14})
         self.wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
-        self.labels = {i.name: self._text(i.label.sv) for i in tidy.indicators(questionnaire)}
-        self.labels.update(HEADLINE_LABELS)
+        self.labels = dict(texts.labels)
         self.used_names: set[str] = set()
 
-    def _text(self, text: str) -> str:
-        return text.replace("{year}", str(self.info.reference_year))
+    def _text(self, text) -> str:
+        """A questionnaire text in the reader's language, ``{year}`` filled in."""
+        return getattr(text, self.language).replace("{year}", str(self.info.reference_year))
 
     # cells
 
@@ -96,7 +94,7 @@ class _Writer:
             ws.write_string(row, col, WITHHELD)
             width = 2
         elif isinstance(value, bool):
-            ws.write_string(row, col, "ja" if value else "nej")
+            ws.write_string(row, col, self.texts.yes if value else self.texts.no)
             width = 4
         elif isinstance(value, (int, float)):
             ws.write_number(row, col, value, fmt)
@@ -117,8 +115,7 @@ class _Writer:
             ws.set_column(col, col, width)
 
     def footnote(self, ws, row: int) -> int:
-        ws.write_string(row + 1, 0, f"{WITHHELD} = färre än {self.min_cell} svar, eller dolt så "
-                                    f"att en så liten grupp inte kan räknas fram ur andra tal.")
+        ws.write_string(row + 1, 0, self.texts.withheld_note)
         return row + 2
 
     def share_row(self, ws, row: int, first: Sequence[Any], entry: Mapping | None) -> None:
@@ -133,9 +130,10 @@ class _Writer:
     # sheets
 
     def summary(self) -> None:
-        ws = self.sheet("Sammanfattning")
-        header = ["Indikator", *SHARE_HEADER, "Viktad andel", "Viktad nedre 95 %",
-                  "Viktad övre 95 %"]
+        ws = self.sheet(self.texts.sheets.summary)
+        heading, everyone = self.texts.headings, self.texts.everyone
+        header = [heading.indicator, *self.share_header, heading.weighted_share,
+                  heading.weighted_lower, heading.weighted_upper]
         self.header(ws, 0, header)
         row = 1
         items = [i for i in HEADLINE if i in self.report["items"]]
@@ -149,20 +147,17 @@ class _Writer:
                 row += 1
             chart_rows[item] = (start, row - 1)
             for entry in figures["by_municipality"]:
-                self.share_row(ws, row, [self.labels[item], entry["municipality"], "alla"],
+                self.share_row(ws, row, [self.labels[item], entry["municipality"], everyone],
                                entry)
                 self._weighted(ws, row, len(header) - 3, figures, entry["municipality"])
                 row += 1
-            self.share_row(ws, row, [self.labels[item], "alla", "alla"], figures["total"])
+            self.share_row(ws, row, [self.labels[item], everyone, everyone], figures["total"])
             self._weighted(ws, row, len(header) - 3, figures, "total")
             row += 1
         row = self.footnote(ws, row)
-        ws.write_string(row, 0, "Andel av dem som besvarade frågan, 95 % konfidensintervall "
-                                "(Wilson). Viktad: efterstratifierad efter kommun och grupp "
-                                "till de inbjudna (Wald-intervall).")
+        ws.write_string(row, 0, self.texts.summary_note)
         if "exposed_any" in chart_rows:
-            self.share_chart(ws, "Sammanfattning", "exposed_any", chart_rows["exposed_any"],
-                             row + 2)
+            self.share_chart(ws, "exposed_any", chart_rows["exposed_any"], row + 2)
         self.finish(ws)
 
     def _weighted(self, ws, row: int, col: int, figures: Mapping, domain: str) -> None:
@@ -173,12 +168,13 @@ class _Writer:
         for offset, key in enumerate(("share", "wald_lower", "wald_upper")):
             self.put(ws, row, col + offset, estimate[key] if estimate else None, self.percent)
 
-    def share_chart(self, ws, sheet: str, item: str, rows: tuple[int, int], at: int) -> None:
+    def share_chart(self, ws, item: str, rows: tuple[int, int], at: int) -> None:
         """A native column chart of the shares in ``rows`` (label columns B:C, share E) with
         the 95 % interval as custom error bars from two helper columns."""
         first, last = rows
         helper = 12  # columns M and N, right of the table
-        for col, name in ((helper, "Intervall + (diagram)"), (helper + 1, "Intervall − (diagram)")):
+        heading = self.texts.headings
+        for col, name in ((helper, heading.interval_plus), (helper + 1, heading.interval_minus)):
             ws.write_string(0, col, name, self.bold)
             ws.widths[col] = 22
         for offset, cell in enumerate(self.report["items"][item]["cells"]):
@@ -187,10 +183,11 @@ class _Writer:
             minus = cell["share"] - cell["wilson_lower"] if published else 0
             self.put(ws, first + offset, helper, plus, self.percent)
             self.put(ws, first + offset, helper + 1, minus, self.percent)
-        ref = f"'{sheet}'"
+        sheet = ws.name
+        ref = "'" + sheet.replace("'", "''") + "'"
         chart = self.book.add_chart({"type": "column"})
         chart.add_series({
-            "name": "Andel",
+            "name": heading.share,
             "categories": [sheet, first, 1, last, 2],
             "values": [sheet, first, 4, last, 4],
             "fill": {"color": "#0B4F8A"},
@@ -205,12 +202,14 @@ class _Writer:
         ws.insert_chart(at, 0, chart)
 
     def response_rates(self) -> None:
-        ws = self.sheet("Svarsfrekvens")
-        self.header(ws, 0, ["Kommun", "Grupp", "Inbjudna", "Svar", "Svarsfrekvens"])
+        ws = self.sheet(self.texts.sheets.response_rates)
+        heading, everyone = self.texts.headings, self.texts.everyone
+        self.header(ws, 0, [heading.municipality, heading.group, heading.invited,
+                            heading.responded, heading.response_rate])
         rates = self.report["response_rates"]
         rows = [(r["municipality"], r["group"], r) for r in rates["by_stratum"]]
-        rows += [(r["municipality"], "alla", r) for r in rates["by_municipality"]]
-        rows.append(("alla", "alla", rates["total"]))
+        rows += [(r["municipality"], everyone, r) for r in rates["by_municipality"]]
+        rows.append((everyone, everyone, rates["total"]))
         for row, (municipality, group, entry) in enumerate(rows, start=1):
             published = not entry.get("withheld")
             self.put(ws, row, 0, municipality)
@@ -221,13 +220,13 @@ class _Writer:
         self.footnote(ws, len(rows) + 1)
         self.finish(ws)
         chart = self.book.add_chart({"type": "bar"})
-        chart.add_series({"name": "Svarsfrekvens",
-                          "categories": ["Svarsfrekvens", 1, 0, len(rates["by_stratum"]), 1],
-                          "values": ["Svarsfrekvens", 1, 4, len(rates["by_stratum"]), 4],
+        chart.add_series({"name": heading.response_rate,
+                          "categories": [ws.name, 1, 0, len(rates["by_stratum"]), 1],
+                          "values": [ws.name, 1, 4, len(rates["by_stratum"]), 4],
                           "fill": {"color": "#0B4F8A"}})
         chart.set_x_axis({"num_format": "0%", "min": 0, "max": 1})
         chart.set_legend({"none": True})
-        chart.set_title({"name": "Svarsfrekvens per kommun och grupp"})
+        chart.set_title({"name": self.texts.response_rate_chart})
         ws.insert_chart(len(rows) + 4, 0, chart)
 
     def sections(self) -> None:
@@ -240,8 +239,8 @@ class _Writer:
                        and v.name in self.report.get("ordinal", {})]
             if not binary and not ordinal:
                 continue
-            ws = self.sheet(self._text(page.title.sv))
-            self.header(ws, 0, ["Fråga", *SHARE_HEADER])
+            ws = self.sheet(self._text(page.title))
+            self.header(ws, 0, [self.texts.headings.question, *self.share_header])
             row = 1
             for item in binary:
                 figures = self.report["items"][item]
@@ -250,8 +249,8 @@ class _Writer:
                                              cell["group"]], cell)
                     row += 1
                 for entry in figures["by_municipality"]:
-                    self.share_row(ws, row, [self.labels[item], entry["municipality"], "alla"],
-                                   entry)
+                    self.share_row(ws, row, [self.labels[item], entry["municipality"],
+                                             self.texts.everyone], entry)
                     row += 1
             for variable in ordinal:
                 row = self.distribution(ws, row + 1, variable)
@@ -261,12 +260,14 @@ class _Writer:
     def distribution(self, ws, row: int, variable) -> int:
         figures = self.report["ordinal"][variable.name]["distribution"]
         levels = [o for o in variable.options if o.substantive]
-        ws.write_string(row, 0, self._text(variable.label.sv), self.bold)
-        self.header(ws, row + 1, ["Fråga", "Kommun", "Grupp", "Antal svar",
-                                  *(o.label.sv for o in levels)])
+        heading = self.texts.headings
+        ws.write_string(row, 0, self._text(variable.label), self.bold)
+        self.header(ws, row + 1, [heading.question, heading.municipality, heading.group,
+                                  heading.responses, *(self._text(o.label) for o in levels)])
         row += 2
         entries = [(e["municipality"], e["group"], e) for e in figures["cells"]]
-        entries += [(e["municipality"], "alla", e) for e in figures["by_municipality"]]
+        entries += [(e["municipality"], self.texts.everyone, e)
+                    for e in figures["by_municipality"]]
         for municipality, group, entry in entries:
             published = not entry.get("withheld")
             self.put(ws, row, 0, variable.name)
@@ -280,11 +281,12 @@ class _Writer:
         return row
 
     def comparisons(self) -> None:
-        ws = self.sheet("Jämförelser")
-        header = ["Indikator", "Kommun", "Jämförs med", "Andel kommun", "Andel jämförd",
-                  "Skillnad", "Nedre 95 %", "Övre 95 %", "Fishers exakta p", "Pearson p",
-                  "CMH p (justerat för grupp)", "Holm-justerat p (Pearson)",
-                  "BH-justerat p (Pearson)"]
+        ws = self.sheet(self.texts.sheets.comparisons)
+        heading = self.texts.headings
+        header = [heading.indicator, heading.municipality, heading.compared_with,
+                  heading.share_municipality, heading.share_compared, heading.difference,
+                  heading.lower, heading.upper, heading.fisher_p, heading.pearson_p,
+                  heading.cmh_p, heading.holm_p, heading.bh_p]
         self.header(ws, 0, header)
         row = 1
         for item, figures in self.report["items"].items():
@@ -313,14 +315,7 @@ class _Writer:
                     self.put(ws, row, 8 + offset, value, self.p_format)
                 row += 1
         row = self.footnote(ws, row)
-        for line in (
-            "Skillnad = kommun minus jämförd kommun, med Newcombes intervall.",
-            "Fishers exakta test och Pearsons chi-två-test (utan kontinuitetskorrektion).",
-            "CMH: Cochran–Mantel–Haenszels test, justerat för grupp (förtroendevald, "
-            "medarbetare).",
-            "Justering för många jämförelser: familjen är alla indikatorer × jämförda "
-            "kommuner (Pearsons p); Holm och Benjamini–Hochberg.",
-        ):
+        for line in self.texts.comparison_notes:
             ws.write_string(row, 0, line)
             row += 1
         self.finish(ws)
@@ -328,8 +323,10 @@ class _Writer:
     def over_time(self) -> None:
         if not self.info.earlier:
             return
-        ws = self.sheet("Över tid")
-        self.header(ws, 0, ["Indikator", "Omgång", "Referensår", *SHARE_HEADER])
+        ws = self.sheet(self.texts.sheets.over_time)
+        heading = self.texts.headings
+        self.header(ws, 0, [heading.indicator, heading.round, heading.reference_year,
+                            *self.share_header])
         row = 1
         rounds = [*self.info.earlier, (self.info.title, self.info.reference_year, self.report)]
         for item in HEADLINE:
@@ -339,45 +336,42 @@ class _Writer:
                     continue
                 for entry in figures["by_municipality"]:
                     self.share_row(ws, row, [self.labels[item], title, year,
-                                             entry["municipality"], "alla"], entry)
+                                             entry["municipality"], self.texts.everyone],
+                                   entry)
                     row += 1
         self.footnote(ws, row)
         self.finish(ws)
 
     def method(self) -> None:
-        ws = self.sheet("Metod")
-        ws.write_string(0, 0, "Metod och definitioner", self.title)
+        ws = self.sheet(self.texts.sheets.method)
+        texts = self.texts.method
+        ws.write_string(0, 0, texts.title, self.title)
         meta = self.report["meta"]
         rows: list[tuple[str, Any]] = [
-            ("Omgång", self.info.title),
-            ("Referensår", self.info.reference_year),
-            ("Data uttagna", self.info.extracted_on),
-            ("Enkätens fingeravtryck (SHA-256)", self.info.fingerprint),
-            ("Programversion", self.info.software_version),
-            ("Antal svar", meta["n_rows"]),
-            ("Minsta redovisade cell", self.min_cell),
-            ("Små celler", f"Tal för färre än {self.min_cell} svarande visas som {WITHHELD}, "
-                           "liksom de tal som annars skulle låta dem räknas fram."),
-            ("Konfidensnivå", meta["conf_level"]),
-            ("Andelar", "Av dem som besvarade frågan; den som inte fick frågan räknas inte. "
-                        "Intervall: Wilson."),
-            ("Viktning", "Efterstratifiering efter kommun och grupp till antalet inbjudna; "
-                         f"standardfel enligt designen '{meta['weighted_default_design']}'."),
-            ("Test", "Fishers exakta test, Pearsons chi-två utan kontinuitetskorrektion, "
-                     "Cochran–Mantel–Haenszel justerat för grupp, logistisk regression; "
-                     "Holm och Benjamini–Hochberg för många jämförelser. Konventioner som R."),
-            ("Referenskommun", meta["reference_municipality"]),
+            (texts.round, self.info.title),
+            (texts.reference_year, self.info.reference_year),
+            (texts.extracted_on, self.info.extracted_on),
+            (texts.fingerprint, self.info.fingerprint),
+            (texts.software_version, self.info.software_version),
+            (texts.responses, meta["n_rows"]),
+            (texts.min_cell, self.min_cell),
+            (texts.small_cells, texts.small_cells_rule),
+            (texts.confidence_level, meta["conf_level"]),
+            (texts.shares, texts.shares_rule),
+            (texts.weighting, texts.weighting_rule),
+            (texts.tests, texts.tests_rule),
+            (texts.reference_municipality, meta["reference_municipality"]),
         ]
         for row, (key, value) in enumerate(rows, start=2):
             self.put(ws, row, 0, key, self.bold)
             self.put(ws, row, 1, value, self.wrap)
         row = len(rows) + 3
-        self.header(ws, row, ["Indikator", "Definition"])
+        self.header(ws, row, [self.texts.headings.indicator, self.texts.headings.definition])
         row += 1
         for derived in self.questionnaire.derived:
-            description = derived.description.sv if derived.description else ""
+            description = self._text(derived.description) if derived.description else ""
             self.put(ws, row, 0, self.labels.get(derived.name, derived.name))
-            self.put(ws, row, 1, f"{self._text(derived.label.sv)}. {description}".strip(),
+            self.put(ws, row, 1, f"{self._text(derived.label)}. {description}".strip(),
                      self.wrap)
             row += 1
         ws.set_column(1, 1, 90)
@@ -386,11 +380,12 @@ class _Writer:
 
 
 def write(target: str | BinaryIO, report: Mapping[str, Any], questionnaire: Questionnaire,
-          info: RoundInfo) -> None:
-    """Write the report workbook of ``report`` (the published form) to ``target``."""
+          info: RoundInfo, texts: ReportTexts) -> None:
+    """Write the report workbook of ``report`` (the published form) to ``target``, in the
+    words of ``texts``."""
     if not report.get("publication", {}).get("published"):
         raise ValueError("the workbook is written from the published form of a report only")
-    writer = _Writer(target, report, questionnaire, info)
+    writer = _Writer(target, report, questionnaire, info, texts)
     writer.summary()
     writer.response_rates()
     writer.sections()

@@ -31,14 +31,16 @@ def export() -> None:
 @click.option("--round", "reference", required=True, help="The round's id or exact title.")
 @click.option("--out", "output", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="Where to write it (default paverkan-rapport-YEAR-ID.xlsx).")
-def report(reference: str, output: Path | None) -> None:
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True,
+              help="Language of sheet names, headings, labels and notes.")
+def report(reference: str, output: Path | None, lang: str) -> None:
     from survey.results import workbook
 
     round_ = find_round(reference)
     output = output or Path(f"paverkan-rapport-{round_.reference_year}-{round_.id}.xlsx")
     try:
         with output.open("wb") as handle:
-            workbook.write(db.session(), round_, handle)
+            workbook.write(db.session(), round_, handle, lang)
     except workbook.NothingToReport as problem:
         output.unlink(missing_ok=True)
         raise click.ClickException(str(problem)) from None

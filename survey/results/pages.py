@@ -19,14 +19,9 @@ from survey.instrument import questionnaire_of
 from survey.results import bp, charts
 from survey.results.figures import figures_of
 from survey.results.format import interval, number, percent
+from survey.results.labels import HEADLINE, indicator_labels, with_year
 from survey.results.published import Published
-from survey.results.routes import (
-    HEADLINE,
-    _view,
-    indicator_labels,
-    results_roles,
-    share_bar,
-)
+from survey.results.routes import _view, results_roles, share_bar
 from survey.results.workbook import earlier_rounds
 
 #: Significance level the one-sentence conclusion uses (after the Holm adjustment).
@@ -62,11 +57,11 @@ def per_question():
                         "ordinal", {}):
                     levels = [getattr(o.label, lang) for o in variable.options if o.substantive]
                     entries.append(("ordinal", variable.name,
-                                    getattr(variable.label, lang).replace(
-                                        "{year}", str(view.round.reference_year)), asked, levels))
+                                    with_year(getattr(variable.label, lang), view.round),
+                                    asked, levels))
         if entries:
-            sections.append((page.id, getattr(page.title, lang).replace(
-                "{year}", str(view.round.reference_year)), entries))
+            sections.append((page.id, with_year(getattr(page.title, lang), view.round),
+                             entries))
     titles = [(page_id, title) for page_id, title, _entries in sections]
     chosen = request.args.get("section") or titles[0][0]
     if chosen not in dict(titles):

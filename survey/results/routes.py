@@ -12,31 +12,19 @@ from dataclasses import dataclass
 
 from flask import Response, abort, render_template, request, send_file
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from questionnaires import tidy
 from survey import db
 from survey.auth.decorators import role_required
-from survey.instrument import questionnaire_of
+from survey.i18n import current_language
 from survey.models import Round
 from survey.results import bp, charts, workbook
 from survey.results.figures import Computing, RoundFigures, figures_of
 from survey.results.format import interval, number, p_value, percent
+from survey.results.labels import HEADLINE, indicator_labels
 from survey.results.published import Published
 
 results_roles = role_required("chief", "researcher", "admin")
-
-#: The headline indicators of the overview, in the order a chief reads them.
-HEADLINE = {
-    "exposed_any": _l("Exposed to any form of harassment, threats, violence or damage"),
-    "exposed_threat": _l("Exposed to threats"),
-    "exposed_violence": _l("Exposed to violence"),
-    "exposed_bribe": _l("Offered a bribe or another improper offer"),
-    "d1_ja": _l("Refrained from, postponed or changed a decision"),
-    "d2_ja": _l("Kept from speaking out or engaging in an issue (self-censorship)"),
-}
-
 
 @dataclass
 class View:
@@ -97,21 +85,6 @@ def _view() -> View:
     return View(round_, rounds, municipality, group, figures, published)
 
 
-def _label(text, round_: Round) -> str:
-    return text.replace("{year}", str(round_.reference_year))
-
-
-def indicator_labels(round_: Round) -> dict[str, str]:
-    """Every binary indicator's label in the page's language, headline ones shortened."""
-    from survey.i18n import current_language
-
-    lang = current_language()
-    labels = {i.name: _label(getattr(i.label, lang), round_)
-              for i in tidy.indicators(questionnaire_of(round_))}
-    labels.update({name: str(label) for name, label in HEADLINE.items()})
-    return labels
-
-
 def share_bar(label: str, figure: dict | None) -> charts.Bar:
     if figure is None or figure["share"] is None:
         return charts.Bar(label, None, text="–")
@@ -152,12 +125,12 @@ def overview():
 @bp.get("/rapport.xlsx")
 @results_roles
 def report_workbook():
-    """The round's report workbook (the same figures as the pages)."""
+    """The round's report workbook (the same figures as the pages, in their language)."""
     view = _view()
     if view is None or view.published is None:
         abort(404)
     buffer = io.BytesIO()
-    workbook.write(db.session(), view.round, buffer)
+    workbook.write(db.session(), view.round, buffer, current_language())
     buffer.seek(0)
     return send_file(buffer, as_attachment=True, download_name=f"paverkan-rapport-"
                      f"{view.round.reference_year}-{view.round.id}.xlsx",

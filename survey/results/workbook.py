@@ -1,12 +1,15 @@
 """The report workbook of a round, for the download on the results pages and for
 `paverkan export report`: the round's published figures (cached, survey/results/figures.py)
-handed to ``exports.report_workbook``."""
+handed to ``exports.report_workbook`` with its words from the message catalogue, in the
+language the reader reads the results in (survey/results/report_texts.py)."""
 
 from __future__ import annotations
 
 from importlib import metadata
 from typing import BinaryIO
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +18,7 @@ from questionnaires import diff
 from survey.instrument import questionnaire_of
 from survey.models import Round
 from survey.results.figures import figures_of, statistics_version
+from survey.results.report_texts import report_texts
 
 
 class NothingToReport(ValueError):
@@ -45,12 +49,14 @@ def software_version() -> str:
     try:
         version = metadata.version("paverkan")
     except metadata.PackageNotFoundError:
-        version = "okänd"
-    return f"Påverkan {version}, statistik {statistics_version()}"
+        version = _("unknown")
+    return _("Påverkan %(version)s, statistics %(statistics)s", version=version,
+             statistics=statistics_version())
 
 
-def write(db: Session, round_: Round, target: str | BinaryIO) -> None:
-    """Write the round's report workbook to ``target`` (a path or a binary file)."""
+def write(db: Session, round_: Round, target: str | BinaryIO, language: str = "sv") -> None:
+    """Write the round's report workbook to ``target`` (a path or a binary file), in
+    ``language`` ("sv" or "en")."""
     figures = figures_of(db, round_)
     if figures.report is None:
         raise NothingToReport(f"round {round_.id} ({round_.title}) has no figures to report "
@@ -61,9 +67,11 @@ def write(db: Session, round_: Round, target: str | BinaryIO) -> None:
         found = figures_of(db, other).report
         if found is not None:
             earlier.append((other.title, other.reference_year, found))
-    info = report_workbook.RoundInfo(
-        title=round_.title, reference_year=round_.reference_year,
-        extracted_on=figures.extracted_on, fingerprint=round_.fingerprint,
-        software_version=software_version(), earlier=earlier,
-        not_comparable="; ".join(f"{r.title}: {', '.join(c)}" for r, c in refused))
-    report_workbook.write(target, figures.report, questionnaire_of(round_), info)
+    with force_locale(language):
+        info = report_workbook.RoundInfo(
+            title=round_.title, reference_year=round_.reference_year,
+            extracted_on=figures.extracted_on, fingerprint=round_.fingerprint,
+            software_version=software_version(), earlier=earlier,
+            not_comparable="; ".join(f"{r.title}: {', '.join(c)}" for r, c in refused))
+        texts = report_texts(round_, figures.report, language)
+    report_workbook.write(target, figures.report, questionnaire_of(round_), info, texts)

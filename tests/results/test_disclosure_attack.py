@@ -15,11 +15,12 @@ from collections import defaultdict
 import numpy as np
 import openpyxl
 import pytest
+from flask_babel import force_locale
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from exports.report_workbook import HEADLINE_LABELS
 from questionnaires import tidy
 from survey.instrument import questionnaire_of
+from survey.results.labels import HEADLINE
 from tests.conftest import RoundFactory
 from tests.results.conftest import add_responses, statistics_of
 from tests.results.tables import percents, tables
@@ -160,7 +161,7 @@ def _read_per_question(client, round_, seen: Observations) -> None:
 
 
 def _read_workbook(client, round_, seen: Observations, labels_to_items) -> None:
-    download = client.get(f"/resultat/rapport.xlsx?round={round_.id}")
+    download = client.get(f"/resultat/rapport.xlsx?round={round_.id}&lang=sv")
     assert download.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(download.data))
     for row in list(book["Svarsfrekvens"].iter_rows(values_only=True))[1:]:
@@ -195,7 +196,8 @@ def test_no_small_group_can_be_solved_for_from_everything_a_chief_sees(
     questionnaire = questionnaire_of(tempting_round)
     labels_to_items = {i.label.sv.replace("{year}", str(tempting_round.reference_year)): i.name
                        for i in tidy.indicators(questionnaire)}
-    labels_to_items.update({label: item for item, label in HEADLINE_LABELS.items()})
+    with app.test_request_context(), force_locale("sv"):
+        labels_to_items.update({str(label): item for item, label in HEADLINE.items()})
     seen = Observations()
     _read_pages(client, tempting_round, seen, labels_to_items)
     _read_workbook(client, tempting_round, seen, labels_to_items)

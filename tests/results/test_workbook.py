@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 
 import openpyxl
 import pytest
 
+from questionnaires import tidy
+from questionnaires.model import VariableKind
+from survey.instrument import questionnaire_of
 from tests.conftest import RoundFactory
 from tests.results.conftest import TWO_MUNICIPALITIES, add_responses, statistics_of
 
@@ -104,3 +108,70 @@ def test_libreoffice_converts_the_workbook_without_complaint(app, db_session, cl
     pdf = tmp_path / "rapport.pdf"
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
     assert "Error" not in result.stderr
+
+
+def _download(client, round_, lang: str) -> openpyxl.Workbook:
+    response = client.get(f"/resultat/rapport.xlsx?round={round_.id}&lang={lang}")
+    assert response.status_code == 200
+    return openpyxl.load_workbook(io.BytesIO(response.data))
+
+
+def _figures(book) -> list[list]:
+    """Every cell's number, "–" where a figure is withheld, and "text" for any other text:
+    what must not depend on the reader's language."""
+    return [[("text" if isinstance(v, str) and v != "–" else v) for v in row]
+            for sheet in book for row in sheet.iter_rows(values_only=True)]
+
+
+def test_a_chief_reading_in_english_downloads_the_workbook_in_english_with_the_same_figures(
+        client, login, db_session):
+    round_ = RoundFactory(state="closed", link_salt=None, title="=HYPERLINK(\"x\")")
+    add_responses(db_session, round_, {**TWO_MUNICIPALITIES,
+                                       ("Norrköping", "förtroendevald"): (40, 3)})
+    questionnaire = questionnaire_of(round_)
+    login(client, "chief")
+    swedish, english = _download(client, round_, "sv"), _download(client, round_, "en")
+
+    assert swedish.sheetnames[:2] == ["Sammanfattning", "Svarsfrekvens"]
+    assert {"Hot under 2025", "Jämförelser", "Metod"} <= set(swedish.sheetnames)
+    assert english.sheetnames[:2] == ["Summary", "Response rate"]
+    assert {"Threats in 2025", "Comparisons", "Method"} <= set(english.sheetnames)
+    assert "Hot under 2025" not in english.sheetnames
+    assert _figures(swedish) == _figures(english), "the same figures in the same cells"
+
+    summary = _rows(english["Summary"])
+    assert summary[0][:7] == ["Indicator", "Municipality", "Group", "Number of responses",
+                              "Share", "Lower 95 %", "Upper 95 %"]
+    assert summary[1][0] == "Exposed to any form of harassment, threats, violence or damage"
+    assert ["Norrköping", "förtroendevald", "–", "–", "–", "–"] in [r[1:7] for r in summary]
+    assert ["Linköping", "all"] in [r[1:3] for r in summary]
+    assert any(str(v).startswith("– = fewer than 5 responses") for r in summary for v in r if v)
+    rates = _rows(english["Response rate"])
+    assert rates[0] == ["Municipality", "Group", "Invited", "Responses", "Response rate"]
+    small = next(r for r in rates if r[:2] == ["Norrköping", "förtroendevald"])
+    assert small[3:] == ["–", "–"]
+    assert _rows(swedish["Svarsfrekvens"])[rates.index(small)][3:] == ["–", "–"]
+
+    threats = [r[0] for r in _rows(english["Threats in 2025"])]
+    b5 = next(i for i in tidy.indicators(questionnaire) if i.name == "b5_ja")
+    assert b5.label.en.replace("{year}", "2025") in threats
+    assert b5.label.sv.replace("{year}", "2025") in [r[0] for r in _rows(swedish["Hot under 2025"])]
+    ordinal = next(v for p in questionnaire.pages if p.id == "exposure_threats"
+                   for q in p.questions for v in q.variables if v.kind is VariableKind.ORDINAL)
+    levels = [o.label.en for o in ordinal.options if o.substantive]
+    assert any(r[4:4 + len(levels)] == levels for r in _rows(english["Threats in 2025"]))
+
+    method = _rows(english["Method"])
+    assert method[0][0] == "Method and definitions"
+    assert method[2] == ["Round", "=HYPERLINK(\"x\")"]
+    definitions = {r[0]: r[1] for r in method if r and r[0] and r[1]}
+    exposed = next(d for d in questionnaire.derived if d.name == "exposed_any")
+    assert definitions[summary[1][0]].startswith(exposed.label.en)
+    assert _rows(english["Comparisons"])[0][:3] == ["Indicator", "Municipality",
+                                                   "Compared with"]
+    words = {v for sheet in english for row in sheet.iter_rows(values_only=True)
+             for v in row if isinstance(v, str)}
+    assert not {"alla", "Kommun", "Andel", "Indikator", "Metod och definitioner"} & words
+    for book in (swedish, english):
+        assert not [c for sheet in book for row in sheet.iter_rows() for c in row
+                    if c.data_type == "f"], "no text became a formula"
