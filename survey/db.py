@@ -46,6 +46,7 @@ def make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "checkout", _discard_if_ended)
+        event.listen(engine, "do_execute", _binary_results)
         return engine
     engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
@@ -85,6 +86,25 @@ def _discard_if_ended(dbapi_connection, _record, _proxy) -> None:
     waiting.register(dbapi_connection.fileno(), select.POLLIN)
     if waiting.poll(0):
         raise DisconnectionError("the server ended the connection")
+
+
+#: The execution option of a statement whose results psycopg should receive in binary.
+BINARY_RESULTS = "paverkan_binary_results"
+
+
+def _binary_results(cursor, statement, parameters, context) -> bool | None:
+    """Run a statement marked :data:`BINARY_RESULTS` with psycopg's binary result format.
+
+    psycopg asks for results in text by default, where a ``bytea`` is hex: reading a link's
+    28 KB sealed draft that way costs the worker about 80 µs of CPU (twice the bytes to
+    receive, then decoded), in binary about 8 µs, and nearly every respondent request reads
+    it. Every column type of those statements has a binary loader that gives the same
+    Python value (JSON included: SQLAlchemy lets psycopg decode it). SQLAlchemy's
+    ``do_execute`` event exists for this: returning True says the cursor has executed."""
+    if context.execution_options.get(BINARY_RESULTS):
+        cursor.execute(statement, parameters, binary=True)
+        return True
+    return None
 
 
 #: Statements that only read; any other statement SQLite runs needs the write lock.

@@ -101,6 +101,7 @@ _LINK = (
     .join(Round.__table__, Round.id == Invitation.round_id)
     .outerjoin(Draft.__table__, Draft.id == bindparam("draft_id"))
     .where(Invitation.token_hash == bindparam("token_hash"))
+    .execution_options(**{database.BINARY_RESULTS: True})
 )
 #: With the pool check too, for a caller who knows the link's pool marker already.
 _LINK_AND_POOL = _LINK.add_columns(
@@ -182,7 +183,8 @@ def _open_draft(token: str, content: bytes | None) -> DraftState:
     return DraftState(data["answers"], data.get("page"))
 
 
-_DRAFT_CONTENT = select(Draft.content).where(Draft.id == bindparam("id"))
+_DRAFT_CONTENT = (select(Draft.content).where(Draft.id == bindparam("id"))
+                  .execution_options(**{database.BINARY_RESULTS: True}))
 
 
 def round_summary(db: Session | Connection, round_id: int) -> LinkedRound | None:
