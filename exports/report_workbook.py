@@ -73,7 +73,7 @@ class _Writer:
 
     def _text(self, text) -> str:
         """A questionnaire text in the reader's language, ``{year}`` filled in."""
-        return getattr(text, self.language).replace("{year}", str(self.info.reference_year))
+        return text.render(self.language, self.info.reference_year)
 
     # cells
 

@@ -128,7 +128,8 @@ def look_up(db: Session | Connection, token: str, today: dt.date | None = None,
     parameters = {"token_hash": tokens.token_hash(token), "draft_id": tokens.draft_id(token)}
     if marker is not None:
         parameters["marker"] = marker
-    row = _connection(db).execute(_LINKS[marker is not None, hold_round], parameters).first()
+    statement = _LINKS[marker is not None, hold_round]
+    row = database.connection_of(db).execute(statement, parameters).first()
     if row is None:
         return Link(LinkState.UNKNOWN)
     round_ = LinkedRound(**dict(zip(_ROUND_COLUMNS, row[_ROUND_SLICE], strict=True)))
@@ -146,18 +147,11 @@ def look_up(db: Session | Connection, token: str, today: dt.date | None = None,
     return Link(LinkState.READY, invitation, _open_draft(token, row.draft))
 
 
-def _connection(db: Session | Connection) -> Connection:
-    """Each read and write here is one prebuilt Core statement: on a respondent's request's
-    own connection (:func:`survey.db.connection`) or on a session's (the submit, the CLI,
-    the tests)."""
-    return db if isinstance(db, Connection) else db.connection()
-
-
 def is_submitted(db: Session | Connection, invitation: LinkedInvitation) -> bool:
     if invitation.state == "responded":
         return True
     marker = tokens.pool_marker(invitation)
-    return _connection(db).scalar(_POOLED, {"marker": marker}) is not None
+    return database.connection_of(db).scalar(_POOLED, {"marker": marker}) is not None
 
 
 _POOLED = select(PooledSubmission.id).where(PooledSubmission.marker == bindparam("marker"))
@@ -169,7 +163,7 @@ def scope(invitation: LinkedInvitation) -> dict[str, int]:
 
 def load_draft(db: Session | Connection, token: str) -> DraftState:
     """The saved answers of this link, or an empty draft (also when none can be read)."""
-    content = _connection(db).scalar(_DRAFT_CONTENT, {"id": tokens.draft_id(token)})
+    content = database.connection_of(db).scalar(_DRAFT_CONTENT, {"id": tokens.draft_id(token)})
     return _open_draft(token, content)
 
 
@@ -189,7 +183,7 @@ _DRAFT_CONTENT = (select(Draft.content).where(Draft.id == bindparam("id"))
 
 def round_summary(db: Session | Connection, round_id: int) -> LinkedRound | None:
     """The round with this id, read as a respondent's page reads it."""
-    row = _connection(db).execute(_ROUND_BY_ID, {"id": round_id}).first()
+    row = database.connection_of(db).execute(_ROUND_BY_ID, {"id": round_id}).first()
     return None if row is None else LinkedRound(**row._asdict())
 
 
@@ -212,7 +206,7 @@ def save_draft(db: Session | Connection, token: str, round_: LinkedRound, answer
     no BEGIN and COMMIT round trips, see :func:`survey.db.without_transaction`)."""
     size = sealed_size(round_)
     content = seal_padded(tokens.draft_key(token), encode({"answers": answers, "page": page}), size)
-    connection = _connection(db)
+    connection = database.connection_of(db)
     saved = connection.execute(_SAVE_DRAFT[connection.dialect.name], {
         "id": tokens.draft_id(token), "round_id": round_.id, "content": content}).rowcount
     db.commit()

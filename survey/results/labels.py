@@ -21,15 +21,10 @@ HEADLINE = {
 }
 
 
-def with_year(text: str, round_: Round) -> str:
-    """A questionnaire text with its ``{year}`` filled in with the round's reference year."""
-    return text.replace("{year}", str(round_.reference_year))
-
-
 def indicator_labels(round_: Round) -> dict[str, str]:
     """Every binary indicator's label in the page's language, headline ones shortened."""
     lang = current_language()
-    labels = {i.name: with_year(getattr(i.label, lang), round_)
+    labels = {i.name: i.label.render(lang, round_.reference_year)
               for i in tidy.indicators(questionnaire_of(round_))}
     labels.update({name: str(label) for name, label in HEADLINE.items()})
     return labels

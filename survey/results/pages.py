@@ -19,7 +19,7 @@ from survey.instrument import questionnaire_of
 from survey.results import bp, charts
 from survey.results.figures import figures_of
 from survey.results.format import interval, number, percent
-from survey.results.labels import HEADLINE, indicator_labels, with_year
+from survey.results.labels import HEADLINE, indicator_labels
 from survey.results.published import Published
 from survey.results.routes import _view, results_roles, share_bar
 from survey.results.workbook import earlier_rounds
@@ -57,10 +57,10 @@ def per_question():
                         "ordinal", {}):
                     levels = [getattr(o.label, lang) for o in variable.options if o.substantive]
                     entries.append(("ordinal", variable.name,
-                                    with_year(getattr(variable.label, lang), view.round),
+                                    variable.label.render(lang, view.round.reference_year),
                                     asked, levels))
         if entries:
-            sections.append((page.id, with_year(getattr(page.title, lang), view.round),
+            sections.append((page.id, page.title.render(lang, view.round.reference_year),
                              entries))
     titles = [(page_id, title) for page_id, title, _entries in sections]
     chosen = request.args.get("section") or titles[0][0]
