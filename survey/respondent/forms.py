@@ -7,6 +7,8 @@ the field, never an exception and never a stored value.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -183,16 +185,35 @@ class PageForm(FlaskForm):
         return result
 
 
-def page_form(
-    page: Page, questions: list[Question], answers: dict, scope: Answers, formdata=None
-) -> PageForm:
-    """A form for the questions of ``page`` this respondent is asked, filled from ``answers``;
-    ``scope`` (earlier answers and the context variables) decides which options are offered."""
+@dataclass(frozen=True)
+class PageFill:
+    """What a page shows this respondent: the options each question offers them (``scope``,
+    earlier answers and the context variables, decides: an option's condition may hide it) and
+    the answers already given, by field name."""
+
+    offered: list[tuple[Option, ...]]
+    values: dict
+
+    @property
+    def blank(self) -> bool:
+        """Nothing answered on the page yet."""
+        return all(value in (None, []) for value in self.values.values())
+
+    def options_key(self) -> tuple:
+        return tuple(tuple(option.code for option in options) for options in self.offered)
+
+
+def page_fill(questions: list[Question], answers: dict, scope: Answers) -> PageFill:
     offered = [question.offered_options(scope) for question in questions]
-    data: dict = {}
+    values: dict = {}
     for question, options in zip(questions, offered, strict=True):
-        data.update(_values(question, options, answers))
-    return _form_class(page, questions, offered)(formdata=formdata, data=data)
+        values.update(_values(question, options, answers))
+    return PageFill(offered, values)
+
+
+def page_form(page: Page, questions: list[Question], fill: PageFill, formdata=None) -> PageForm:
+    """A form for the questions of ``page`` this respondent is asked, filled as ``fill`` says."""
+    return _form_class(page, questions, fill)(formdata=formdata, data=fill.values)
 
 
 #: Generated form classes by page, questions asked and options offered: WTForms inspects a
@@ -202,13 +223,12 @@ _FORM_CLASSES: dict[tuple, tuple[Page, type[PageForm]]] = {}
 _FORM_CLASSES_KEPT = 512
 
 
-def _form_class(page: Page, questions: list[Question], offered: list) -> type[PageForm]:
-    key = (id(page), tuple(q.id for q in questions),
-           tuple(tuple(option.code for option in options) for options in offered))
+def _form_class(page: Page, questions: list[Question], fill: PageFill) -> type[PageForm]:
+    key = (id(page), tuple(q.id for q in questions), fill.options_key())
     entry = _FORM_CLASSES.get(key)
     if entry is None or entry[0] is not page:
         fields: dict[str, Field] = {}
-        for question, options in zip(questions, offered, strict=True):
+        for question, options in zip(questions, fill.offered, strict=True):
             fields.update(_fields(question, options))
         if len(_FORM_CLASSES) >= _FORM_CLASSES_KEPT:
             _FORM_CLASSES.clear()

@@ -9,6 +9,7 @@ the link opened again) on the same "already submitted" page.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, redirect, render_template, request, session, url_for
@@ -16,11 +17,12 @@ from flask_babel import refresh
 
 from questionnaires.model import Page, Questionnaire
 from survey import db, sessions, tokens
+from survey.auth.decorators import current_user
 from survey.contacts import open_rounds_with_contact
 from survey.i18n import current_language
 from survey.instrument import merge_page, minutes, questionnaire_of, visible_questions
 from survey.respondent import bp, fragments, operations, support
-from survey.respondent.forms import page_form
+from survey.respondent.forms import page_fill, page_form
 from survey.respondent.operations import LinkedInvitation, LinkState
 
 TOKEN = sessions.LINK_TOKEN
@@ -72,11 +74,24 @@ bp.add_app_template_global(fragments.question_block, "blank_once")
 bp.add_app_template_global(fragments.round_text, "round_text")
 
 
-def _render(template: str, status: int = 200, **context):
+def _render(template: str, status: int = 200, *, kept: tuple | None = None, owner=None,
+            built: Callable[[], dict] | None = None, **context):
+    """``kept``: the page shows nothing of the respondent's and is the same for everyone with
+    this key (and the round and language): rendered once per process, filled with this
+    request's own values (fragments.shared_page), unless a staff member's menu is on it.
+    ``owner``: the instrument object the key names by its id. ``built``: more of the context,
+    built only if the page is rendered (a kept page's form is not)."""
     round_ = context.get("round")
     year = round_.reference_year if round_ is not None else None
     lang = current_language()
-    return render_template(template, t=lambda text: text.render(lang, year), **context), status
+
+    def render(**slots) -> str:
+        return render_template(template, t=lambda text: text.render(lang, year),
+                               **context, **(built() if built else {}), **slots)
+
+    if kept is not None and current_user() is None:
+        return fragments.shared_page(owner, (template, *kept), round_, render), status
+    return render(), status
 
 
 def _link_page(link: operations.Link, held: bool = False, submitting: bool = False):
@@ -182,12 +197,16 @@ def start(token: str):
     link = operations.look_up(database, token)
     if link.state is not LinkState.READY:
         return _link_page(link)
+    questionnaire = questionnaire_of(link.round)
+    started = bool(link.draft.answers)
     return _render(
         "respondent/start.html",
+        kept=(id(questionnaire), started),
+        owner=questionnaire,
         round=link.round,
-        questionnaire=questionnaire_of(link.round),
+        questionnaire=questionnaire,
         minutes=minutes(link.round),
-        started=bool(link.draft.answers),
+        started=started,
     )
 
 
@@ -229,60 +248,74 @@ def page(respondent: Respondent, page_id: str):
         return redirect(url_for("respondent.resume"))
     questions = visible_questions(current, respondent.scope)
     from_review = request.args.get("granska") == "1"
-    action = request.form.get("action")
-    if request.method == "POST" and action in SWITCH_LANGUAGE:
-        # Before the form parses the answers, so that its messages come in the new language.
-        session["lang"] = SWITCH_LANGUAGE[action]
-        refresh()
-    form = page_form(
-        current,
-        questions,
-        respondent.answers,
-        respondent.scope,
-        formdata=request.form if request.method == "POST" else None,
-    )
-    if request.method == "POST" and form.validate():
-        answers = merge_page(
-            respondent.questionnaire,
-            respondent.answers,
-            current,
-            form.answers(),
-            operations.scope(respondent.invitation),
-        )
-        respondent.answers = answers
-        staying = action in SWITCH_LANGUAGE or action == ACCESSIBILITY
-        target = _neighbour(respondent.visible_pages(), current, action)
-        if staying:
-            target = current.id
-        elif from_review and action != "back":
-            target = _back_to_review(visible, respondent.visible_pages())
-        if not operations.save_draft(
-            db.executor(), respondent.token, respondent.invitation.round, answers, target
-        ):  # the round closed after the look-up
-            return _link_page(operations.look_up(db.executor(), respondent.token), held=True,
-                              submitting=True)
-        if action == ACCESSIBILITY:
-            return redirect(url_for("site.accessibility"))
-        if staying:
-            return redirect(url_for("respondent.page", page_id=target,
-                                    **({"granska": 1} if from_review else {})))
-        if target == REVIEW:
-            return redirect(url_for("respondent.review"))
-        return redirect(url_for("respondent.page", page_id=target))
-    return _render(
-        "respondent/page.html",
+    fill = page_fill(questions, respondent.answers, respondent.scope)
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action in SWITCH_LANGUAGE:
+            # Before the form parses the answers, so that its messages come in the new language.
+            session["lang"] = SWITCH_LANGUAGE[action]
+            refresh()
+        form = page_form(current, questions, fill, formdata=request.form)
+        if form.validate():
+            return _save_page(respondent, visible, current, form, action, from_review)
+    else:
+        form = None
+    number = visible.index(current) + 1
+    context = dict(
         round=respondent.invitation.round,
         page=current,
         questions=questions,
-        form=form,
-        number=visible.index(current) + 1,
+        number=number,
         count=len(visible),
-        first=visible.index(current) == 0,
+        first=number == 1,
         from_review=from_review,
         support_here=support.shown_after_exposure(
             respondent.questionnaire, current, visible, respondent.scope
         ),
     )
+    if form is None and fill.blank:  # as every respondent meets it: kept, the form built once
+        return _render(
+            "respondent/page.html",
+            kept=(id(current), tuple(q.id for q in questions), fill.options_key(), number,
+                  len(visible), from_review, context["support_here"]),
+            owner=current,
+            built=lambda: {"form": page_form(current, questions, fill)},
+            **context,
+        )
+    return _render("respondent/page.html",
+                   form=form or page_form(current, questions, fill), **context)
+
+
+def _save_page(respondent: Respondent, visible: tuple[Page, ...], current: Page, form,
+               action: str | None, from_review: bool):
+    """Store a page's valid answers and go where its button leads."""
+    answers = merge_page(
+        respondent.questionnaire,
+        respondent.answers,
+        current,
+        form.answers(),
+        operations.scope(respondent.invitation),
+    )
+    respondent.answers = answers
+    staying = action in SWITCH_LANGUAGE or action == ACCESSIBILITY
+    target = _neighbour(respondent.visible_pages(), current, action)
+    if staying:
+        target = current.id
+    elif from_review and action != "back":
+        target = _back_to_review(visible, respondent.visible_pages())
+    if not operations.save_draft(
+        db.executor(), respondent.token, respondent.invitation.round, answers, target
+    ):  # the round closed after the look-up
+        return _link_page(operations.look_up(db.executor(), respondent.token), held=True,
+                          submitting=True)
+    if action == ACCESSIBILITY:
+        return redirect(url_for("site.accessibility"))
+    if staying:
+        return redirect(url_for("respondent.page", page_id=target,
+                                **({"granska": 1} if from_review else {})))
+    if target == REVIEW:
+        return redirect(url_for("respondent.review"))
+    return redirect(url_for("respondent.page", page_id=target))
 
 
 def _back_to_review(before: tuple[Page, ...], after: tuple[Page, ...]) -> str:
@@ -366,4 +399,4 @@ def thanks():
         return session_ended()
     if round_.state == "closed":
         return _ended_page(round_)
-    return _render("respondent/thanks.html", round=round_)
+    return _render("respondent/thanks.html", kept=(), round=round_)

@@ -1,8 +1,12 @@
-"""A question page's blank questions are rendered once per process and shown to the next
-respondent (survey/respondent/fragments.py): each respondent still sees their own options in
-their own language, and no answer stays behind in the kept blocks."""
+"""A question page's blank questions, and whole pages that show nothing of a respondent's,
+are rendered once per process and shown to the next respondent
+(survey/respondent/fragments.py): each respondent still sees their own options in their own
+language, with their own CSRF token and language switch, and no answer, link or token stays
+behind in what is kept."""
 
 from __future__ import annotations
+
+import re
 
 from survey.respondent import fragments
 from tests.conftest import InvitationFactory
@@ -68,3 +72,62 @@ def test_a_contact_changed_while_the_round_is_open_shows_on_the_next_start_page(
     assert "trygghet@linkoping.se" in page and "sakerhet@" not in page
     assert "Ring kommunens trygghetsjour." in page
     assert not any(round_.link_salt in repr(key) for key in fragments._ROUND_TEXTS)
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_two_respondents_on_the_same_blank_page_each_send_it_with_their_own_token(
+    app, db_session
+):
+    first, second = app.test_client(), app.test_client()
+    invitation = InvitationFactory()
+    start(first, invitation.token)
+    start(second, InvitationFactory(round=invitation.round).token)
+    page = "/svar/sida/role"
+    shown = [client.get(page).text for client in (first, second)]
+    assert csrf_of(shown[0]) != csrf_of(shown[1])
+    assert shown[0].replace(csrf_of(shown[0]), "") == shown[1].replace(csrf_of(shown[1]), "")
+    for client, html in zip((second, first), reversed(shown), strict=True):
+        sent = client.post(page, data={**fill(html), "csrf_token": csrf_of(html),
+                                       "action": "next"})
+        assert sent.status_code == 302 and sent.location == "/svar/sida/exposure_harassment"
+    assert csrf_of(shown[1]) not in first.post(page, data={
+        **fill(shown[0]), "csrf_token": csrf_of(shown[1]), "action": "next"}).text
+
+
+def test_each_start_page_switches_language_to_its_own_link_and_keeps_no_link(
+    app, db_session
+):
+    """The start page is kept once per round and language; its language switch leads to the
+    link it was opened with, and neither the link nor a CSRF token is in what is kept."""
+    first = InvitationFactory()
+    second = InvitationFactory(round=first.round)
+    pages = {invitation.token: app.test_client().get(f"/s/{invitation.token}").text
+             for invitation in (first, second)}
+    for token, html in pages.items():
+        assert f'href="/s/{token}?lang=en"' in html
+    english = app.test_client().get(f"/s/{first.token}?lang=en").text
+    assert f'href="/s/{first.token}?lang=sv"' in english and "Start the survey" in english
+    kept = [page for _owner, page in fragments._PAGES.values()]
+    assert len(kept) >= 2
+    for token, html in pages.items():
+        assert not any(token in page or csrf_of(html) in page for page in kept)
+
+
+def test_a_staff_member_who_opens_a_link_sees_their_menu_on_its_start_page(
+    app, client, db_session
+):
+    from survey.auth import operations
+
+    invitation = InvitationFactory()
+    respondent_page = app.test_client().get(f"/s/{invitation.token}").text  # kept
+    operations.add_user(db_session, "sakerhet@kommun.example.se", "admin", "ett långt lösenord")
+    logged_in = client.submit("/login", {"email": "sakerhet@kommun.example.se",
+                                         "password": "ett långt lösenord"})
+    assert logged_in.status_code == 302
+    menu = 'action="/logout"'
+    assert menu in client.get(f"/s/{invitation.token}").text
+    assert menu not in respondent_page
+    assert not any(menu in page for _owner, page in fragments._PAGES.values())
