@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField
-from wtforms.csrf.core import CSRFTokenField
+from wtforms import Field
 
 from questionnaires.model import Answers, Option, Page, Question, QuestionType
 
@@ -144,31 +143,14 @@ def _int(raw: str) -> int | None:
     return int(raw)
 
 
-class _TokenOnDemand(CSRFTokenField):
-    """The CSRF field of a question page, signing the page's token only when it is read.
-
-    WTForms signs one whenever a form is built, but an answered page is redirected, not
-    shown again, so every other question-page form was signed for nothing. The token sent
-    is checked as before (``pre_validate``); Flask-WTF signs at most once per request.
-    """
-
-    def process(self, *args, **kwargs) -> None:
-        HiddenField.process(self, *args, **kwargs)
-
-    @property
-    def current_token(self) -> str:
-        return self.csrf_impl.generate_csrf_token(self)
-
-
-class _PageCSRF(FlaskForm.Meta.csrf_class):
-    field_class = _TokenOnDemand
-
-
 class PageForm(FlaskForm):
-    """Base of the generated forms; which button was pressed comes as ``action``."""
+    """Base of the generated forms; which button was pressed comes as ``action``.
+
+    Without a CSRF field of its own: the app checks every POST's token before any view
+    (survey/app.py), and the page's hidden field is the template's ``csrf_token()``."""
 
     class Meta:
-        csrf_class = _PageCSRF
+        csrf = False
 
     def answer_fields(self) -> list[_Answer]:
         return [f for f in self if isinstance(f, _Answer)]
