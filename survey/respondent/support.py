@@ -30,15 +30,25 @@ def default_paragraphs() -> list[str]:
     ]
 
 
-def _deciding_page(questionnaire: Questionnaire) -> int | None:
-    """The position of the last page holding a variable a derived indicator reads."""
-    used = set().union(*(d.expression.variables for d in questionnaire.derived))
-    positions = [
-        index
-        for index, page in enumerate(questionnaire.pages)
-        if any(v.name in used for q in page.questions for v in q.variables)
-    ]
-    return max(positions, default=None)
+def _exposure_pages(questionnaire: Questionnaire) -> tuple[int | None, dict[str, int]]:
+    """The position of the last page holding a variable a derived indicator reads, and every
+    page's position; once per questionnaire parsed in this process (a question page asks on
+    every view)."""
+    entry = _POSITIONS.get(id(questionnaire))
+    if entry is None or entry[0] is not questionnaire:
+        used = set().union(*(d.expression.variables for d in questionnaire.derived))
+        deciding = max((index for index, page in enumerate(questionnaire.pages)
+                        if any(v.name in used for q in page.questions for v in q.variables)),
+                       default=None)
+        order = {page.id: index for index, page in enumerate(questionnaire.pages)}
+        if len(_POSITIONS) >= 64:
+            _POSITIONS.clear()
+        entry = _POSITIONS[id(questionnaire)] = (questionnaire, deciding, order)
+    return entry[1], entry[2]
+
+
+#: By the questionnaire's id(); the entry holds it, so that a reused id finds nothing.
+_POSITIONS: dict[int, tuple[Questionnaire, int | None, dict[str, int]]] = {}
 
 
 def shown_after_exposure(
@@ -46,10 +56,9 @@ def shown_after_exposure(
 ) -> bool:
     """Whether ``page`` is the first page after the exposure pages for someone who reported
     something (any derived indicator is 1)."""
-    deciding = _deciding_page(questionnaire)
+    deciding, order = _exposure_pages(questionnaire)
     if deciding is None:
         return False
-    order = {p.id: index for index, p in enumerate(questionnaire.pages)}
     following = next((p for p in visible if order[p.id] > deciding), None)
     if following is None or following.id != page.id:
         return False
