@@ -16,7 +16,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from questionnaires.expressions import Evaluation, Expression
 
@@ -328,6 +328,7 @@ CONTEXT_VARIABLES = (
 )
 
 
+@lru_cache(maxsize=256)
 def group_code(name: str) -> int | None:
     """The ``group`` code conditions read for a round's group name, matched by its label in
     either language ("förtroendevald", "Elected official"); ``None`` for a name that is no
@@ -335,6 +336,8 @@ def group_code(name: str) -> int | None:
 
     The app (deciding which questions a respondent sees) and the statistics (deciding which
     answers were asked) both call this, so they can never disagree about who was asked.
+    Remembered per name: a round has a few groups, and every page a respondent is shown
+    asks several times.
     """
     wanted = name.strip().casefold()
     options = next(c for c in CONTEXT_VARIABLES if c.name == "group").options
