@@ -10,8 +10,7 @@ from __future__ import annotations
 import select
 
 from flask import Flask, current_app, g, got_request_exception
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -46,7 +45,6 @@ def make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         engine = create_engine(url, hide_parameters=True)
         event.listen(engine, "checkout", _discard_if_ended)
-        event.listen(engine, "do_execute", _binary_results)
         return engine
     engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
@@ -81,30 +79,137 @@ def _discard_if_ended(dbapi_connection, _record, _proxy) -> None:
     crashed host, a cut network) leaves nothing to read: the first statement then waits for
     TCP to give up and fails, where a pre-ping would have waited as long."""
     if dbapi_connection.closed:
-        raise DisconnectionError("the connection is closed")
+        raise exc.DisconnectionError("the connection is closed")
     waiting = select.poll()
     waiting.register(dbapi_connection.fileno(), select.POLLIN)
     if waiting.poll(0):
-        raise DisconnectionError("the server ended the connection")
+        raise exc.DisconnectionError("the server ended the connection")
 
 
-#: The execution option of a statement whose results psycopg should receive in binary.
-BINARY_RESULTS = "paverkan_binary_results"
+class Prebuilt:
+    """A fixed Core statement of a respondent's hot path, run on the driver's own cursor.
+
+    A respondent's request is one or two small statements, and running one through
+    :meth:`Connection.execute` cost the worker four to five times the driver's own work
+    (SQLite: 38 µs against 8 µs): the statement's cache key, walked anew on every run, an
+    execution context, events, and a result object built from the cursor's description of
+    every column (on PostgreSQL psycopg builds that description only when asked). Here the
+    statement is compiled by SQLAlchemy once per dialect, and each run is the driver's
+    ``execute`` with the compiled SQL, the parameters put through the columns' bind
+    processors and the row through their result processors (SQLite's dates, booleans and
+    JSON), so a row holds the same values SQLAlchemy would give.
+
+    On PostgreSQL the results come in psycopg's binary format when ``binary_results``:
+    psycopg asks for text by default, where a ``bytea`` is hex, and reading a link's 28 KB
+    sealed draft that way cost about 80 µs of CPU more (twice the bytes to receive, then
+    decoded). Every column type of those statements has a binary loader giving the same
+    Python value (JSON included).
+
+    The transaction is the connection's own: a statement runs inside the one the
+    connection (or its session) has begun; on a connection that has begun none (a request
+    :func:`without_transaction`, whose statements each stand alone) it runs as a
+    transaction of its own, without SQLAlchemy's BEGIN and ROLLBACK (on SQLite the
+    driver's connections autocommit, :func:`make_engine`; on PostgreSQL such a connection is
+    ``AUTOCOMMIT``). One that ``writes`` on SQLite inside a reader's transaction first takes
+    the write lock, as :func:`_sqlite_write_lock` does for SQLAlchemy's statements. A
+    driver's error is raised as SQLAlchemy raises it (``sqlalchemy.exc.DBAPIError`` and its
+    kinds, parameters hidden), and a lost connection is invalidated as SQLAlchemy does.
+    SQLAlchemy's events and its echo do not see these statements (nor so their
+    parameters: token hashes, markers)."""
+
+    def __init__(self, statement, *, writes: bool = False, binary_results: bool = False) -> None:
+        self.statement = statement
+        self.writes = writes
+        self.binary_results = binary_results
+        self._compiled: dict[str, _Compiled] = {}
+
+    def first(self, connection: Connection, parameters: dict) -> tuple | None:
+        """The first row, or None."""
+        return self._run(connection, parameters, _first_row)
+
+    def scalar(self, connection: Connection, parameters: dict):
+        """The first column of the first row, or None."""
+        row = self.first(connection, parameters)
+        return None if row is None else row[0]
+
+    def rowcount(self, connection: Connection, parameters: dict) -> int:
+        """How many rows the statement wrote."""
+        return self._run(connection, parameters, _row_count)
+
+    def _run(self, connection: Connection, parameters: dict, outcome):
+        dialect = connection.dialect
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _Compiled(self.statement, dialect)
+        if connection.in_transaction():
+            if self.writes and not connection.info.get("sqlite_writer", True):
+                _become_writer(connection)
+        elif not (dialect.name == "sqlite"
+                  or connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"):
+            connection.begin()  # as SQLAlchemy's own statement would (autobegin)
+        driver_connection = connection.connection.dbapi_connection
+        values = compiled.values(parameters)
+        cursor = driver_connection.cursor()
+        try:
+            if self.binary_results and dialect.name == "postgresql":
+                cursor.execute(compiled.sql, values, binary=True)
+            else:
+                cursor.execute(compiled.sql, values)
+            return outcome(cursor, compiled)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, driver_connection, cursor):
+                connection.invalidate(error)
+            raise exc.DBAPIError.instance(
+                compiled.sql, values, error, dialect.loaded_dbapi.Error,
+                hide_parameters=True, dialect=dialect) from error
+        finally:
+            cursor.close()  # on SQLite also ends the statement's read of the database
 
 
-def _binary_results(cursor, statement, parameters, context) -> bool | None:
-    """Run a statement marked :data:`BINARY_RESULTS` with psycopg's binary result format.
+class _Compiled:
+    """A :class:`Prebuilt` statement compiled for one dialect."""
 
-    psycopg asks for results in text by default, where a ``bytea`` is hex: reading a link's
-    28 KB sealed draft that way costs the worker about 80 µs of CPU (twice the bytes to
-    receive, then decoded), in binary about 8 µs, and nearly every respondent request reads
-    it. Every column type of those statements has a binary loader that gives the same
-    Python value (JSON included: SQLAlchemy lets psycopg decode it). SQLAlchemy's
-    ``do_execute`` event exists for this: returning True says the cursor has executed."""
-    if context.execution_options.get(BINARY_RESULTS):
-        cursor.execute(statement, parameters, binary=True)
-        return True
-    return None
+    def __init__(self, statement, dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise ValueError("a prebuilt statement's SQL must not depend on its parameters")
+        self.sql: str = compiled.string
+        #: The parameters' order for a driver that takes them by position (SQLite).
+        self.order: list[str] | None = list(compiled.positiontup) if compiled.positional else None
+        #: The statement's own values (``state != 'closed'``): SQLAlchemy names them.
+        self.defaults = {name: bind.effective_value for bind, name in compiled.bind_names.items()
+                         if not bind.required}
+        self.bind_processors = [
+            (name, processor) for bind, name in compiled.bind_names.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))]
+        self.result_processors = [
+            (index, processor)
+            for index, column in enumerate(getattr(statement, "selected_columns", ()))
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))]
+
+    def values(self, parameters: dict) -> dict | tuple:
+        values = {**self.defaults, **parameters}
+        for name, process in self.bind_processors:
+            if name in values:
+                values[name] = process(values[name])
+        return values if self.order is None else tuple(values[name] for name in self.order)
+
+    def row(self, row: tuple) -> tuple:
+        if not self.result_processors:
+            return row
+        row = list(row)
+        for index, process in self.result_processors:
+            row[index] = process(row[index])
+        return tuple(row)
+
+
+def _first_row(cursor, compiled: _Compiled) -> tuple | None:
+    row = cursor.fetchone()
+    return None if row is None else compiled.row(row)
+
+
+def _row_count(cursor, _compiled: _Compiled) -> int:
+    return cursor.rowcount
 
 
 #: Statements that only read; any other statement SQLite runs needs the write lock.

@@ -18,10 +18,9 @@ import json
 import random
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, bindparam, delete, exists, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
@@ -31,7 +30,7 @@ from survey import db as database
 from survey import tokens
 from survey.crypto import CannotOpen, seal_padded, unseal_padded
 from survey.instrument import context, encode, prune, questionnaire_of, sealed_size
-from survey.models import Draft, Invitation, PooledSubmission, Response, Round
+from survey.models import Draft, Invitation, PooledSubmission, Response, Round, random_id
 
 
 class LinkState(enum.Enum):
@@ -50,10 +49,10 @@ class LinkedRound(SimpleNamespace):
 
     @property
     def definition(self) -> str:
-        return database.connection().scalar(_DEFINITION, {"id": self.id})
+        return _DEFINITION.scalar(database.connection(), {"id": self.id})
 
 
-_DEFINITION = select(Round.definition).where(Round.id == bindparam("id"))
+_DEFINITION = database.Prebuilt(select(Round.definition).where(Round.id == bindparam("id")))
 
 
 @dataclass(frozen=True)
@@ -90,8 +89,10 @@ class Link:
 
 _INVITATION_COLUMNS = ("id", "round_id", "municipality", "group", "unit", "state")
 _ROUND_COLUMNS = tuple(c.name for c in Round.__table__.columns if c.name != "definition")
-#: Where the round's columns are in a row of :data:`_LINK`.
+#: Where the round's columns, the draft and the pool check are in a row of :data:`_LINK`.
 _ROUND_SLICE = slice(len(_INVITATION_COLUMNS), len(_INVITATION_COLUMNS) + len(_ROUND_COLUMNS))
+_DRAFT_INDEX = _ROUND_SLICE.stop
+_POOLED_INDEX = _DRAFT_INDEX + 1
 #: One statement per look-up: the invitation, its round and the link's draft (if any), as
 #: plain columns; building ORM objects cost more than the query.
 _LINK = (
@@ -101,15 +102,15 @@ _LINK = (
     .join(Round.__table__, Round.id == Invitation.round_id)
     .outerjoin(Draft.__table__, Draft.id == bindparam("draft_id"))
     .where(Invitation.token_hash == bindparam("token_hash"))
-    .execution_options(**{database.BINARY_RESULTS: True})
 )
 #: With the pool check too, for a caller who knows the link's pool marker already.
 _LINK_AND_POOL = _LINK.add_columns(
     exists().where(PooledSubmission.marker == bindparam("marker")).label("pooled"))
 #: The look-ups by (knows the marker, holds the round): holding it is `lock_round`'s shared
 #: lock taken by the look-up itself (``FOR SHARE OF rounds`` on PostgreSQL), one statement.
-_LINKS = {(pooled, held): statement.with_for_update(read=True, of=Round.__table__)
-          if held else statement
+_LINKS = {(pooled, held): database.Prebuilt(
+              statement.with_for_update(read=True, of=Round.__table__) if held else statement,
+              writes=held, binary_results=True)
           for pooled, statement in ((False, _LINK), (True, _LINK_AND_POOL))
           for held in (False, True)}
 
@@ -128,8 +129,7 @@ def look_up(db: Session | Connection, token: str, today: dt.date | None = None,
     parameters = {"token_hash": tokens.token_hash(token), "draft_id": tokens.draft_id(token)}
     if marker is not None:
         parameters["marker"] = marker
-    statement = _LINKS[marker is not None, hold_round]
-    row = database.connection_of(db).execute(statement, parameters).first()
+    row = _LINKS[marker is not None, hold_round].first(database.connection_of(db), parameters)
     if row is None:
         return Link(LinkState.UNKNOWN)
     round_ = LinkedRound(**dict(zip(_ROUND_COLUMNS, row[_ROUND_SLICE], strict=True)))
@@ -137,24 +137,25 @@ def look_up(db: Session | Connection, token: str, today: dt.date | None = None,
     if round_.state == "closed" or round_.link_salt is None or today > round_.closes_on:
         return Link(LinkState.CLOSED, invitation)
     if marker is not None:
-        submitted = invitation.state == "responded" or row.pooled
+        submitted = invitation.state == "responded" or row[_POOLED_INDEX]
     else:
         submitted = is_submitted(db, invitation)
     if submitted:
         return Link(LinkState.SUBMITTED, invitation)
     if not round_.is_open_on(today):
         return Link(LinkState.NOT_YET_OPEN, invitation)
-    return Link(LinkState.READY, invitation, _open_draft(token, row.draft))
+    return Link(LinkState.READY, invitation, _open_draft(token, row[_DRAFT_INDEX]))
 
 
 def is_submitted(db: Session | Connection, invitation: LinkedInvitation) -> bool:
     if invitation.state == "responded":
         return True
     marker = tokens.pool_marker(invitation)
-    return database.connection_of(db).scalar(_POOLED, {"marker": marker}) is not None
+    return _POOLED.scalar(database.connection_of(db), {"marker": marker}) is not None
 
 
-_POOLED = select(PooledSubmission.id).where(PooledSubmission.marker == bindparam("marker"))
+_POOLED = database.Prebuilt(
+    select(PooledSubmission.id).where(PooledSubmission.marker == bindparam("marker")))
 
 
 def scope(invitation: LinkedInvitation) -> dict[str, int]:
@@ -163,7 +164,7 @@ def scope(invitation: LinkedInvitation) -> dict[str, int]:
 
 def load_draft(db: Session | Connection, token: str) -> DraftState:
     """The saved answers of this link, or an empty draft (also when none can be read)."""
-    content = database.connection_of(db).scalar(_DRAFT_CONTENT, {"id": tokens.draft_id(token)})
+    content = _DRAFT_CONTENT.scalar(database.connection_of(db), {"id": tokens.draft_id(token)})
     return _open_draft(token, content)
 
 
@@ -177,18 +178,18 @@ def _open_draft(token: str, content: bytes | None) -> DraftState:
     return DraftState(data["answers"], data.get("page"))
 
 
-_DRAFT_CONTENT = (select(Draft.content).where(Draft.id == bindparam("id"))
-                  .execution_options(**{database.BINARY_RESULTS: True}))
+_DRAFT_CONTENT = database.Prebuilt(select(Draft.content).where(Draft.id == bindparam("id")),
+                                  binary_results=True)
 
 
 def round_summary(db: Session | Connection, round_id: int) -> LinkedRound | None:
     """The round with this id, read as a respondent's page reads it."""
-    row = database.connection_of(db).execute(_ROUND_BY_ID, {"id": round_id}).first()
-    return None if row is None else LinkedRound(**row._asdict())
+    row = _ROUND_BY_ID.first(database.connection_of(db), {"id": round_id})
+    return None if row is None else LinkedRound(**dict(zip(_ROUND_COLUMNS, row, strict=True)))
 
 
-_ROUND_BY_ID = select(*(Round.__table__.c[name] for name in _ROUND_COLUMNS)).where(
-    Round.id == bindparam("id"))
+_ROUND_BY_ID = database.Prebuilt(select(*(Round.__table__.c[name] for name in _ROUND_COLUMNS))
+                                 .where(Round.id == bindparam("id")))
 
 
 def save_draft(db: Session | Connection, token: str, round_: LinkedRound, answers: Answers,
@@ -207,23 +208,23 @@ def save_draft(db: Session | Connection, token: str, round_: LinkedRound, answer
     size = sealed_size(round_)
     content = seal_padded(tokens.draft_key(token), encode({"answers": answers, "page": page}), size)
     connection = database.connection_of(db)
-    saved = connection.execute(_SAVE_DRAFT[connection.dialect.name], {
-        "id": tokens.draft_id(token), "round_id": round_.id, "content": content}).rowcount
+    saved = _SAVE_DRAFT[connection.dialect.name].rowcount(connection, {
+        "id": tokens.draft_id(token), "round_id": round_.id, "content": content})
     db.commit()
     return saved == 1
 
 
-def _save_draft(insert) -> Any:
+def _save_draft(insert) -> database.Prebuilt:
     statement = insert(Draft).from_select(
         ["id", "round_id", "content"],
         select(bindparam("id", type_=Draft.id.type), Round.id,
                bindparam("content", type_=Draft.content.type))
         .where(Round.id == bindparam("round_id"), Round.state != "closed")
         .with_for_update(read=True))
-    return statement.on_conflict_do_update(
+    return database.Prebuilt(statement.on_conflict_do_update(
         index_elements=[Draft.id],
         set_={"round_id": statement.excluded.round_id, "content": statement.excluded.content},
-    ).execution_options(preserve_rowcount=True)
+    ), writes=True)
 
 
 #: Built once per process: building a statement costs more than running it.
@@ -257,23 +258,32 @@ def submit(db: Session, token: str, today: dt.date | None = None,
     marker = tokens.pool_marker(invitation)
     content = {"municipality": invitation.municipality, "group": invitation.group,
                "unit": invitation.unit, "answers": answers}
-    db.add(
-        PooledSubmission(
-            round_id=round_.id,
-            marker=marker,
-            sealed_invitation=tokens.seal_invitation(invitation, marker),
-            sealed_content=tokens.seal_pool_content(round_, content, marker),
-            fingerprint=round_.fingerprint,
-        )
-    )
+    entry = {
+        "id": random_id(),
+        "round_id": round_.id,
+        "marker": marker,
+        "sealed_invitation": tokens.seal_invitation(invitation, marker),
+        "sealed_content": tokens.seal_pool_content(round_, content, marker),
+        "fingerprint": round_.fingerprint,
+    }
+    connection = database.connection_of(db)
     try:
-        db.flush()
-        db.execute(delete(Draft).where(Draft.id == tokens.draft_id(token)))
+        _POOL_ENTRY.rowcount(connection, entry)
+        _DELETE_DRAFT.rowcount(connection, {"id": tokens.draft_id(token)})
         db.commit()
     except IntegrityError:
         db.rollback()
         return False
     return True
+
+
+#: A submit's two writes, prebuilt (:class:`survey.db.Prebuilt`): the ORM's unit of work
+#: for one new row, and a DELETE built anew per submit, cost more than the statements.
+_POOL_ENTRY = database.Prebuilt(insert(PooledSubmission).values({
+    name: bindparam(name) for name in
+    ("id", "round_id", "marker", "sealed_invitation", "sealed_content", "fingerprint")}),
+    writes=True)
+_DELETE_DRAFT = database.Prebuilt(delete(Draft).where(Draft.id == bindparam("id")), writes=True)
 
 
 def flush_pool(db: Session, round_id: int, force: bool = False) -> int:

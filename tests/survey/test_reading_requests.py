@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy import Engine, event, func, select, update
@@ -48,11 +49,19 @@ def test_a_respondent_on_postgres_shows_and_saves_pages_without_a_transaction_an
     with one_invitee_round(request, tmp_path) as (app, engine, _round_id, token):
         transactions = []  # statements sent inside a transaction (not in autocommit)
 
-        def record(connection, _cursor, statement, *_):
-            if not connection.connection.driver_connection.autocommit:
-                transactions.append(statement)
+        class RecordingCursor(psycopg.Cursor):
+            """Sees every statement at the driver, also those that the respondent's
+            operations run on its cursor without SQLAlchemy (survey.db.Prebuilt)."""
 
-        event.listen(engine, "before_cursor_execute", record)
+            def execute(self, query, params=None, **options):
+                if not self.connection.autocommit:
+                    transactions.append(query)
+                return super().execute(query, params, **options)
+
+        def record(driver_connection, _record, _proxy):
+            driver_connection.cursor_factory = RecordingCursor
+
+        event.listen(engine, "checkout", record)
         client = app.test_client()
         location = start(client, token)
         transactions.clear()
