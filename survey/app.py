@@ -13,7 +13,7 @@ from survey import db, i18n, logs, migrate
 from survey.auth import drafts
 from survey.auth.decorators import current_user
 from survey.config import Config
-from survey.respondent import routes as respondent_routes
+from survey.respondent import access as respondent_access
 from survey.sessions import ServerSessionInterface
 
 CONTENT_SECURITY_POLICY = (
@@ -143,7 +143,7 @@ def _answers_kept() -> str:
     respondent's are sent, not kept. (After the close, which deletes drafts, the first
     token-free page says the survey closed and drops the link from the session.)"""
     return " " + _("Answers you saved earlier are kept.") if session.get(
-        respondent_routes.TOKEN) else ""
+        respondent_access.TOKEN) else ""
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -154,7 +154,7 @@ def _register_error_pages(app: Flask) -> None:
     def csrf_error(_error):
         if request.blueprint in drafts.STAFF_BLUEPRINTS:
             return drafts.keep_and_log_in_again(logged_in=current_user() is not None)
-        closed = respondent_routes.ended_by_close()
+        closed = respondent_access.ended_by_close()
         if closed is not None:
             return closed
         if not session:  # the session itself ended (or cookies are blocked)

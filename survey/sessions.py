@@ -38,7 +38,7 @@ from survey.models import ServerSession
 
 SESSION_BLOCK = 1024
 COOKIE_BLOCK = 384
-#: What only a respondent's session holds (survey/respondent/routes.py), and so never a row:
+#: What only a respondent's session holds (survey/respondent/access.py), and so never a row:
 #: the link's token, its pool marker, and after Send the round's id ("thanked").
 LINK_TOKEN, POOL_MARKER, THANKED = "respondent_token", "respondent_marker", "respondent_submitted"
 RESPONDENT = frozenset({LINK_TOKEN, POOL_MARKER, THANKED})
