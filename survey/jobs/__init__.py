@@ -38,14 +38,23 @@ from survey.jobs.models import ACTIVE_STATES, Job
 #: the job's page shows when it is done.
 Work = Callable[[Session, Job, "Progress"], str]
 KINDS: dict[str, Work] = {}
+#: What the page of a job stopped by an unexpected error tells its user to do.
+RESTART_ADVICE = _l("The work stopped because of an error. Start it again: it continues where "
+                    "it stopped.")
+#: kind -> that advice in the kind's own words, where starting it again means something else
+#: (an export is started again by sending its form, and writes its file from the start).
+RESTART_ADVICE_OF: dict[str, str] = {}
 
 
-def kind(name: str) -> Callable[[Work], Work]:
+def kind(name: str, restart_advice: str | None = None) -> Callable[[Work], Work]:
     """Register the work of a kind of job (the admin's jobs live in survey/admin/jobs.py,
-    the researcher's export in survey/results/export_job.py)."""
+    the researcher's export in survey/results/export_job.py), and what its page says after
+    an unexpected error when the shared advice does not fit it."""
 
     def register(work: Work) -> Work:
         KINDS[name] = work
+        if restart_advice is not None:
+            RESTART_ADVICE_OF[name] = restart_advice
         return work
 
     return register
@@ -243,8 +252,7 @@ def _work(app: Flask, session: Session, job: Job, progress: Progress) -> tuple[s
         # Only the type: a database error's text carries the statement's values (addresses).
         session.rollback()
         app.logger.error("Job %s (%s) stopped: %s", job_id, kind_, type(error).__name__)
-        return "failed", str(_l("The work stopped because of an error. Start it again: it "
-                                "continues where it stopped."))
+        return "failed", str(RESTART_ADVICE_OF.get(kind_, RESTART_ADVICE))
 
 
 def run_in_background(app: Flask, job: Job) -> None:

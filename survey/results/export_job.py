@@ -6,14 +6,17 @@ format, the language, whether free text is in, and the key of the file that hold
 names to mask: the names themselves are kept out of the job row, as they may name people.
 The file is written under a name of its own and moved into place when it is complete, in
 the transaction that logs the export and marks the job done, so a worker killed on the way
-leaves no half-written file to download and a rerun logs the export once. The file is
-deleted once downloaded, and every file of the folder (a name list, a file nobody took, a
-piece left by a killed worker) once it is older than ``EXPORT_KEEP_HOURS``.
+leaves no half-written file to download and a rerun logs the export once. The file is kept
+through its downloads, so a download cut half way can be made again, until its owner deletes
+it, starts another export of the round, or it is older than ``EXPORT_KEEP_HOURS``, when it
+goes with every other file of the folder that old (a name list, a piece left by a killed
+worker).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import secrets
 import tempfile
@@ -22,7 +25,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from survey import jobs
@@ -48,9 +51,33 @@ def file_of(job: Job) -> Path:
 
 
 def ready_file(job: Job) -> Path | None:
-    """The job's complete file while it is kept (not downloaded, not expired), else None."""
+    """The job's complete file while it is kept (not deleted, not expired), else None."""
     path = file_of(job)
     return path if job.state == "done" and path.is_file() else None
+
+
+def kept_until(job: Job) -> dt.datetime | None:
+    """When the job's complete file expires (``EXPORT_KEEP_HOURS`` after it was written),
+    or None when it is no longer kept."""
+    path = ready_file(job)
+    if path is None:
+        return None
+    try:
+        written = path.stat().st_mtime
+    except FileNotFoundError:  # deleted meanwhile
+        return None
+    return (dt.datetime.fromtimestamp(written, dt.UTC)
+            + dt.timedelta(hours=current_app.config["EXPORT_KEEP_HOURS"]))
+
+
+def delete_file(job: Job) -> bool:
+    """Delete the job's file before it expires (its owner asked, or exports the round
+    again); whether it was still there."""
+    try:
+        file_of(job).unlink()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def belongs_to(job: Job | None, user: User) -> bool:
@@ -66,7 +93,18 @@ def start(db: Session, round_: Round, owner: User, *, file_format: str, lang: st
                      locale, owner_id=owner.id)
     if job.arguments.get("names") != key:
         _discard_names(key)
+    _delete_earlier_files(db, job)
     return job
+
+
+def _delete_earlier_files(db: Session, job: Job) -> None:
+    """The owner's earlier files of the round go when they export it again: one copy of a
+    round's microdata waits in the folder for them, not one per export."""
+    earlier = db.scalars(select(Job).where(Job.kind == KIND, Job.round_id == job.round_id,
+                                           Job.owner_id == job.owner_id, Job.id < job.id,
+                                           Job.state == "done"))
+    for finished in earlier:
+        delete_file(finished)
 
 
 def same_request(job: Job, *, file_format: str, lang: str, free_text: bool) -> bool:
@@ -76,7 +114,9 @@ def same_request(job: Job, *, file_format: str, lang: str, free_text: bool) -> b
         file_format, lang, free_text)
 
 
-@jobs.kind(KIND)
+@jobs.kind(KIND, restart_advice=_l(
+    "The export stopped because of an error. Send the export form again to make the file "
+    "anew."))
 def export_microdata(db: Session, job: Job, progress: jobs.Progress) -> str:
     """Write the file and log the export; a rerun writes it again from the start."""
     arguments = job.arguments
@@ -133,7 +173,7 @@ def remove_expired() -> int:
     limit = time.time() - current_app.config["EXPORT_KEEP_HOURS"] * 3600
     removed = 0
     for path in folder().iterdir():
-        with contextlib.suppress(FileNotFoundError):  # downloaded or removed meanwhile
+        with contextlib.suppress(FileNotFoundError):  # deleted by its owner meanwhile
             if path.stat().st_mtime < limit:
                 path.unlink()
                 removed += 1

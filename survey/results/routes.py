@@ -132,6 +132,10 @@ def report_workbook():
     buffer = io.BytesIO()
     workbook.write(db.session(), view.round, buffer, current_language())
     buffer.seek(0)
-    return send_file(buffer, as_attachment=True, download_name=f"paverkan-rapport-"
-                     f"{view.round.reference_year}-{view.round.id}.xlsx",
+    # Named in the reader's language too, in ASCII (each translation keeps to it): a name that
+    # was not would still arrive whole, as Werkzeug then sends an ASCII filename and RFC
+    # 6266's filename* (UTF-8).
+    name = _("paverkan-report-%(year)s-%(round)s.xlsx", year=view.round.reference_year,
+             round=view.round.id)
+    return send_file(buffer, as_attachment=True, download_name=name,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

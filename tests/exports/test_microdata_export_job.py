@@ -1,6 +1,7 @@
 """A researcher's microdata export is a job with a page of its own: the file is written
-outside the request, kept for its owner alone, deleted once downloaded or after a day, and a
-job whose worker died is finished (and logged) once."""
+outside the request, kept for its owner alone through as many downloads as they need until
+they delete it, export the round again or a day has passed, and a job whose worker died is
+finished (and logged) once."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 import re
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -57,7 +59,7 @@ def _held_job(db_session, round_, owner, *, lease_minutes: int, **arguments) -> 
     return job
 
 
-def test_the_researcher_downloads_what_the_synchronous_export_wrote_and_then_it_is_gone(
+def test_a_researcher_whose_download_was_cut_downloads_the_export_again(
         app, client, login, db_session, round_with_text, tmp_path):  # noqa: F811
     login(client, "researcher", "forskare@universitet.example.se")
     page_url = _start(client, round_with_text)
@@ -67,8 +69,18 @@ def test_the_researcher_downloads_what_the_synchronous_export_wrote_and_then_it_
     assert job.kind == "export" and "Zlatan" not in str(job.arguments)
     assert _exports(app) == [f"job-{job.id}.csv"], "the names to mask are gone with the job"
     with app.app_context():
-        assert export_job.file_of(job).stat().st_mode & 0o777 == 0o600
+        kept = export_job.file_of(job)
+    assert kept.stat().st_mode & 0o777 == 0o600
+    until = (dt.datetime.fromtimestamp(kept.stat().st_mtime, ZoneInfo("Europe/Stockholm"))
+             + dt.timedelta(hours=24))
+    assert f"Filen sparas bara för dig till {until.day} " in page.text
+    assert f"{until.year}, {until:%H:%M} (svensk tid)" in page.text
 
+    cut = client.get(f"{page_url}/fil", buffered=False)
+    first_block = next(iter(cut.response))
+    cut.close()  # the connection dropped half way
+    assert 0 < len(first_block) < kept.stat().st_size
+    assert _exports(app) == [f"job-{job.id}.csv"], "kept through a download"
     with client.get(f"{page_url}/fil") as download:
         assert download.headers["Content-Disposition"] == (
             f"attachment; filename=mikrodata-omgang-{round_with_text.id}.csv")
@@ -80,14 +92,55 @@ def test_the_researcher_downloads_what_the_synchronous_export_wrote_and_then_it_
                                 names=["Zlatan", "Karin"])
     assert downloaded == (tmp_path / "direct.csv").read_bytes()
     assert "Karin" not in downloaded.decode("utf-8-sig")
-    assert _exports(app) == [], "deleted once downloaded"
+    assert downloaded.startswith(first_block)
+    assert "Ladda ner filen (CSV)" in client.get(page_url).text, "still offered"
     assert [r.who for r in db_session.scalars(select(ExportRecord))].count(
-        "forskare@universitet.example.se") == 1
-    again = client.get(f"{page_url}/fil")
-    assert again.status_code == 302 and again.location == page_url
-    assert "Filen finns inte längre kvar" in client.get(page_url).text
-    english = client.get(f"{page_url}?lang=en").text
-    assert "The file is no longer kept: it has been downloaded" in english
+        "forskare@universitet.example.se") == 1, "logged once, when it was made"
+
+
+def test_the_owner_deletes_the_file_and_a_download_then_says_it_is_gone(
+        app, client, login, db_session, round_with_text):  # noqa: F811
+    login(client, "researcher", "forskare@universitet.example.se")
+    page_url = _start(client, round_with_text, free_text="", names="")
+    assert "Radera filen nu" in client.get(page_url).text
+    forged = client.post(f"{page_url}/radera")  # another site's form: no CSRF token
+    assert forged.status_code == 302 and forged.location.startswith("/login")
+    assert len(_exports(app)) == 1, "not deleted"
+    login(client, "researcher", "forskare@universitet.example.se")
+
+    deleted = client.submit(f"{page_url}/radera", form_page=page_url)
+    assert deleted.status_code == 302 and deleted.location == page_url
+    assert _exports(app) == []
+    page = client.get(page_url).text
+    assert "Filen är raderad." in page and "Filen finns inte längre kvar" in page
+    assert "Radera filen nu" not in page and "Ladda ner filen" not in page
+    gone = client.get(f"{page_url}/fil")
+    assert gone.status_code == 404 and "Filen finns inte längre kvar" in gone.text
+    assert "attachment" not in gone.headers.get("Content-Disposition", "")
+    english = client.get(f"{page_url}/fil?lang=en")
+    assert english.status_code == 404
+    assert "The file is no longer kept: it was deleted" in english.text
+    again = client.submit(f"{page_url}/radera", form_page="/resultat/mikrodata")
+    assert again.status_code == 302, "deleting what is gone is no error"
+    assert "The file is deleted." not in client.get(page_url).text
+
+
+def test_exporting_the_round_again_deletes_the_owners_earlier_file_only(
+        app, client, login, db_session, round_with_text):  # noqa: F811
+    login(client, "researcher", "annan@universitet.example.se")
+    theirs = _start(client, round_with_text, free_text="", names="")
+    client.post("/logout")
+    login(client, "researcher", "forskare@universitet.example.se")
+    first = _start(client, round_with_text, free_text="", names="")
+    second = _start(client, round_with_text, free_text="", names="", file_format="dta")
+    assert second != first
+    first_job, second_job = (int(url.rsplit("/", 1)[1]) for url in (first, second))
+    their_job = int(theirs.rsplit("/", 1)[1])
+    assert _exports(app) == sorted([f"job-{their_job}.csv", f"job-{second_job}.dta"])
+    assert "Filen finns inte längre kvar" in client.get(first).text
+    assert client.get(f"{first}/fil").status_code == 404
+    with client.get(f"{second}/fil") as download:
+        assert download.data.startswith(b"<stata_dta>")
 
 
 def test_a_running_export_reloads_its_page_and_only_its_owner_sees_it(
@@ -117,6 +170,9 @@ def test_a_running_export_reloads_its_page_and_only_its_owner_sees_it(
         client.post("/logout")
         login(client, role, email)
         assert [client.get(url).status_code for url in urls] == [status] * 4, role
+        deletion = client.submit(f"/resultat/mikrodata/export/{finished.id}/radera",
+                                 form_page="/")
+        assert deletion.status_code == status, role
     assert client.get(f"/admin/jobs/{running.id}").status_code == 403
     client.post("/logout")
     login(client, "admin")
@@ -187,7 +243,35 @@ def test_a_file_nobody_downloaded_is_deleted_after_a_day(
     assert runner.invoke(args=["jobs", "run"]).exit_code == 0
     assert _exports(app) == []
     assert "Filen finns inte längre kvar" in client.get(page_url).text
-    assert client.get(f"{page_url}/fil").status_code == 302
+    assert client.get(f"{page_url}/fil").status_code == 404
+
+
+def test_an_expired_file_goes_when_its_owner_next_looks_without_any_cron(
+        app, client, login, db_session, round_with_text):  # noqa: F811
+    login(client, "researcher")
+    page_url = _start(client, round_with_text, free_text="", names="")
+    (kept,) = (Path(app.instance_path) / "exports").iterdir()
+    day_ago = time.time() - 25 * 3600
+    os.utime(kept, (day_ago, day_ago))
+    assert client.get(f"{page_url}/fil").status_code == 404
+    assert _exports(app) == []
+
+
+def test_an_export_stopped_by_an_unexpected_error_says_to_send_the_form_again(
+        app, client, login, db_session, round_with_text):  # noqa: F811
+    """A job an earlier version of the app left without an argument this one needs."""
+    owner = _user(db_session, "forskare@universitet.example.se", "researcher")
+    dead = _held_job(db_session, round_with_text, owner, lease_minutes=-1)
+    dead.arguments = {key: value for key, value in dead.arguments.items() if key != "lang"}
+    db_session.commit()
+    login(client, "researcher", "forskare@universitet.example.se")
+    page = client.get(f"/resultat/mikrodata/export/{dead.id}")
+    assert page.status_code == 200 and 'role="alert"' in page.text
+    assert ("Exporten avbröts av ett fel. Skicka exportformuläret igen för att skapa filen på "
+            "nytt.") in page.text
+    assert "Starta det igen" not in page.text
+    assert '<a href="/resultat/mikrodata">Till exportformuläret</a>' in page.text
+    assert _exports(app) == [] and db_session.query(ExportRecord).count() == 0
 
 
 def test_outside_the_tests_transaction_the_export_runs_in_a_thread_the_page_follows(tmp_path):
@@ -215,5 +299,6 @@ def test_outside_the_tests_transaction_the_export_runs_in_a_thread_the_page_foll
     page, workbook = download_when_ready(client, page_url)
     assert "The file is ready: 530 responses" in page
     assert workbook.startswith(b"PK")  # a whole workbook
-    assert _exports(app) == []
+    assert "The file is kept for you alone until" in page
+    assert len(_exports(app)) == 1, "kept for a second download"
     db.database(app).engine.dispose()

@@ -175,3 +175,32 @@ def test_a_chief_reading_in_english_downloads_the_workbook_in_english_with_the_s
     for book in (swedish, english):
         assert not [c for sheet in book for row in sheet.iter_rows() for c in row
                     if c.data_type == "f"], "no text became a formula"
+
+
+def test_a_chief_reading_in_english_saves_the_workbook_under_an_english_name(
+        client, login, db_session):
+    round_ = RoundFactory(state="closed", link_salt=None, title="Påverkan 2026")
+    add_responses(db_session, round_, TWO_MUNICIPALITIES)
+    login(client, "chief")
+    names = {}
+    for lang in ("sv", "en"):
+        response = client.get(f"/resultat/rapport.xlsx?round={round_.id}&lang={lang}")
+        assert response.status_code == 200
+        names[lang] = response.headers["Content-Disposition"]
+        assert names[lang].isascii()
+    year = round_.reference_year
+    assert names == {"sv": f"attachment; filename=paverkan-rapport-{year}-{round_.id}.xlsx",
+                     "en": f"attachment; filename=paverkan-report-{year}-{round_.id}.xlsx"}
+
+
+def test_a_file_name_with_letters_beyond_ascii_reaches_the_browser_whole(app):
+    """Should a language's name for the report need them: RFC 6266's filename* (UTF-8) next
+    to an ASCII filename for browsers that read only that."""
+    from flask import send_file
+
+    with app.test_request_context():
+        response = send_file(io.BytesIO(b"PK"), as_attachment=True,
+                             download_name="påverkan-rapport-2026.xlsx")
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=paverkan-rapport-2026.xlsx; "
+        "filename*=UTF-8''p%C3%A5verkan-rapport-2026.xlsx")
