@@ -101,3 +101,5 @@ class ReportTexts:
     comparison_notes: Sequence[str]
     #: the title of the response-rate chart
     response_rate_chart: str
+    #: over the over-time sheet's note naming the earlier rounds not compared
+    left_out: str

@@ -5,8 +5,8 @@ a withheld figure is already without counts there and is written as "–" with a
 ("fewer than N responses"). Shares are numbers (fractions with a percent format), never
 text; every text cell is written with ``write_string``, so a label that begins with "=" stays
 text and no spreadsheet runs it as a formula. Sheets: summary, response rates, one per section
-(page) of the questionnaire that has reported items, comparisons, over time (when earlier
-rounds are comparable), method.
+(page) of the questionnaire that has reported items, comparisons, over time (when there are
+earlier rounds, compared or left out), method.
 
 This module knows neither the web app nor the database (``exports`` sits below ``survey``):
 the caller passes the report, the questionnaire, a few facts about the round and the
@@ -43,10 +43,11 @@ class RoundInfo:
     fingerprint: str
     software_version: str
     #: earlier rounds for the over-time sheet: (title, reference year, published report),
-    #: oldest first; only rounds the caller found comparable (analysis.rounds).
+    #: oldest first; only closed rounds the caller found comparable.
     earlier: Sequence[tuple[str, int, Mapping[str, Any]]] = field(default_factory=tuple)
-    #: why there is no over-time sheet, when there is none
-    not_comparable: str = ""
+    #: earlier rounds left out of the over-time sheet: (title, why in the reader's words),
+    #: e.g. a round still open, whose figures are not published yet
+    not_comparable: Sequence[tuple[str, str]] = field(default_factory=tuple)
 
 
 class _Writer:
@@ -321,7 +322,9 @@ class _Writer:
         self.finish(ws)
 
     def over_time(self) -> None:
-        if not self.info.earlier:
+        """This round beside the earlier ones compared, then a note naming the earlier rounds
+        left out and why; no sheet when there is no earlier round at all."""
+        if not self.info.earlier and not self.info.not_comparable:
             return
         ws = self.sheet(self.texts.sheets.over_time)
         heading = self.texts.headings
@@ -339,7 +342,12 @@ class _Writer:
                                              entry["municipality"], self.texts.everyone],
                                    entry)
                     row += 1
-        self.footnote(ws, row)
+        row = self.footnote(ws, row)
+        if self.info.not_comparable:
+            ws.write_string(row + 1, 0, self.texts.left_out, self.bold)
+            for offset, (title, reason) in enumerate(self.info.not_comparable, start=2):
+                ws.write_string(row + offset, 0, title)
+                ws.write_string(row + offset, 1, reason)
         self.finish(ws)
 
     def method(self) -> None:

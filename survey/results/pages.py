@@ -141,10 +141,10 @@ def _odds_ratio(term: dict | None) -> tuple[float, float, float] | None:
 @results_roles
 def over_time():
     view = _view()
-    series, refused = [], []
+    series, left_out = [], []
     if view is not None and view.published is not None:
         session = db.session()
-        comparable, refused = earlier_rounds(session, view.round)
+        comparable, left_out = earlier_rounds(session, view.round)
         rounds = []
         for other in comparable:
             found = figures_of(session, other).report
@@ -162,8 +162,10 @@ def over_time():
                         item, municipality=municipality, group=view.group) if view.group
                         else published.share(item, municipality=municipality)))
             series.append((item, labels[item], lines, len(rounds) > 1))
+    # "no earlier round with the same questionnaire" is untrue beside one still open
+    alone = len(series) > 0 and not series[0][3] and all(other.changes for other in left_out)
     return render_template("results/over_time.html", view=view, series=series,
-                           refused=refused)
+                           left_out=left_out, alone=alone)
 
 
 @cache

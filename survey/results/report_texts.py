@@ -3,7 +3,7 @@ caller sets it with ``force_locale``): ``exports`` has no catalogue of its own."
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
@@ -75,7 +75,23 @@ def report_texts(round_: Round, report: Mapping[str, Any], language: str) -> Rep
               "municipalities (Pearson's p); Holm and Benjamini–Hochberg."),
         ),
         response_rate_chart=_("Response rate by municipality and group"),
+        left_out=_("Rounds left out of the comparison over time, and why"),
     )
+
+
+def left_out_reason(still_open: bool, changes: Sequence[str]) -> str:
+    """Why an earlier round is not compared over time, for the workbook's note beside its
+    title: still open (its figures are interim), a questionnaire of another structure (the
+    changes named), or both."""
+    reasons = []
+    if still_open:
+        reasons.append(_("Still open: its figures change as responses come in and are published "
+                         "only once it has closed."))
+    if changes:
+        reasons.append(_("Its questionnaire differs in structure, so a change in a share could "
+                         "come from the question rather than from exposure. What changed: "
+                         "%(changes)s.", changes="; ".join(changes)))
+    return " ".join(reasons)
 
 
 def _headings() -> Headings:

@@ -5,6 +5,7 @@ language the reader reads the results in (survey/results/report_texts.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import metadata
 from typing import BinaryIO
 
@@ -18,31 +19,41 @@ from questionnaires import diff
 from survey.instrument import questionnaire_of
 from survey.models import Round
 from survey.results.figures import figures_of, statistics_version
-from survey.results.report_texts import report_texts
+from survey.results.report_texts import left_out_reason, report_texts
 
 
 class NothingToReport(ValueError):
     """The round has no figures to publish yet (no responses, or one municipality)."""
 
 
-def earlier_rounds(db: Session, round_: Round) -> tuple[list[Round], list[tuple[Round, list]]]:
-    """Earlier rounds (by reference year) whose questionnaire has the same structure, and
-    those that cannot be compared with the structural changes that say why (a fingerprint
-    differs only in wording: the data stay comparable)."""
+@dataclass(frozen=True)
+class LeftOut:
+    """An earlier round left out of the comparison over time, and why: it is still open (its
+    figures change until it closes and are not published), or its questionnaire differs in
+    structure (``changes`` says how), or both."""
+
+    round: Round
+    still_open: bool
+    changes: tuple[str, ...]
+
+
+def earlier_rounds(db: Session, round_: Round) -> tuple[list[Round], list[LeftOut]]:
+    """Earlier rounds (by reference year) that are closed and whose questionnaire has the
+    same structure (a fingerprint that differs only in wording keeps the data comparable),
+    and the earlier rounds left out with the reasons. Drafts, never fielded, are neither."""
     others = db.scalars(select(Round).where(Round.id != round_.id, Round.state != "draft",
                                             Round.reference_year < round_.reference_year)
                         .order_by(Round.reference_year, Round.id))
-    comparable, refused = [], []
+    comparable, left_out = [], []
     for other in others:
-        if other.fingerprint == round_.fingerprint:
-            comparable.append(other)
-            continue
-        changes = diff(questionnaire_of(other), questionnaire_of(round_))
-        if changes.structure:
-            refused.append((other, list(changes.structure)))
+        changes = () if other.fingerprint == round_.fingerprint else (
+            diff(questionnaire_of(other), questionnaire_of(round_)).structure)
+        still_open = other.state != "closed"
+        if changes or still_open:
+            left_out.append(LeftOut(other, still_open, tuple(changes)))
         else:
             comparable.append(other)
-    return comparable, refused
+    return comparable, left_out
 
 
 def software_version() -> str:
@@ -61,7 +72,7 @@ def write(db: Session, round_: Round, target: str | BinaryIO, language: str = "s
     if figures.report is None:
         raise NothingToReport(f"round {round_.id} ({round_.title}) has no figures to report "
                               "yet: it needs responses from at least two municipalities")
-    comparable, refused = earlier_rounds(db, round_)
+    comparable, left_out = earlier_rounds(db, round_)
     earlier = []
     for other in comparable:
         found = figures_of(db, other).report
@@ -72,6 +83,7 @@ def write(db: Session, round_: Round, target: str | BinaryIO, language: str = "s
             title=round_.title, reference_year=round_.reference_year,
             extracted_on=figures.extracted_on, fingerprint=round_.fingerprint,
             software_version=software_version(), earlier=earlier,
-            not_comparable="; ".join(f"{r.title}: {', '.join(c)}" for r, c in refused))
+            not_comparable=[(other.round.title, left_out_reason(other.still_open, other.changes))
+                            for other in left_out])
         texts = report_texts(round_, figures.report, language)
     report_workbook.write(target, figures.report, questionnaire_of(round_), info, texts)

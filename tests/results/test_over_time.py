@@ -1,10 +1,18 @@
 """A chief reads "Över tid": each closed year's figures as its published report has them,
-small cells hidden, and a round that published nothing left out."""
+small cells hidden, and a round that published nothing left out; a round still open is
+named as left out, on the page and in the report workbook, never compared."""
 
 from __future__ import annotations
 
-import pytest
+import html
+import io
+import re
 
+import openpyxl
+import pytest
+from flask_babel import force_locale
+
+from survey.results.labels import HEADLINE
 from tests.conftest import RoundFactory
 from tests.results.conftest import add_responses, statistics_of
 from tests.results.tables import percents, tables
@@ -102,3 +110,120 @@ def test_an_earlier_year_alone_has_no_later_round_beside_it(client, login, three
     assert {r[0] for r in rows} == {earlier.title}
     page = client.get(f"/resultat/over-tid?round={earlier.id}&lang=en").text
     assert "There is no earlier round with the same questionnaire yet" in page
+
+
+@pytest.fixture
+def a_year_still_open(db_session):
+    """2023 and 2025 closed with published figures; 2024 (an earlier reference year than
+    2025) still open, its interim figures changing as responses come in."""
+    earlier = RoundFactory(state="closed", link_salt=None, reference_year=2023,
+                           title="Otillåten påverkan 2023")
+    add_responses(db_session, earlier, STRATA_2023, seed=23)
+    still_open = RoundFactory(state="open", reference_year=2024,
+                              title="Otillåten påverkan 2024")
+    add_responses(db_session, still_open, STRATA_2023, seed=44)
+    latest = RoundFactory(state="closed", link_salt=None, reference_year=2025,
+                          title="Otillåten påverkan 2025")
+    add_responses(db_session, latest, STRATA_2024, seed=25)
+    return earlier, still_open, latest
+
+
+def _text(page: str) -> str:
+    """The page's words as a reader sees them, without markup."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def _workbook(client, round_, lang: str) -> openpyxl.Workbook:
+    download = client.get(f"/resultat/rapport.xlsx?round={round_.id}&lang={lang}")
+    assert download.status_code == 200
+    return openpyxl.load_workbook(io.BytesIO(download.data))
+
+
+def _over_time_sheet(book, name: str) -> tuple[list[list], list[list]]:
+    """The sheet's figure rows (up to the first empty row) and every row after them."""
+    rows = [list(r) for r in book[name].iter_rows(values_only=True)]
+    end = next(i for i, r in enumerate(rows) if not any(v not in (None, "") for v in r))
+    return rows[1:end], rows[end:]
+
+
+def _headline_items(app, lang: str) -> dict[str, str]:
+    """The headline indicators by the label the workbook gives them in ``lang``."""
+    with app.test_request_context(), force_locale(lang):
+        return {str(label): item for item, label in HEADLINE.items()}
+
+
+def _written(row: list) -> list[float] | None:
+    """Answered, share, lower and upper of a workbook row; None for dashes."""
+    return None if row[5:9] == ["–"] * 4 else row[5:9]
+
+
+def _exactly(entry: dict):
+    """The same from the published report, to the 15th digit XlsxWriter keeps."""
+    if entry["withheld"]:
+        return None
+    return pytest.approx([entry[k] for k in ("n", "share", "wilson_lower", "wilson_upper")],
+                         rel=1e-14)
+
+
+def test_a_round_still_open_is_left_out_of_the_page_and_named_with_its_reason(
+        client, login, db_session, a_year_still_open):
+    earlier, still_open, latest = a_year_still_open
+    published = {round_.title: statistics_of(db_session, round_) for round_ in (earlier, latest)}
+    login(client, "chief")
+    for item in ("exposed_any", "exposed_threat", "d2_ja"):
+        rows = _trend(client, latest, item)
+        assert [(r[0], r[1], r[2]) for r in rows] == [
+            (round_.title, str(round_.reference_year), municipality)
+            for round_ in (earlier, latest) for municipality in ("Linköping", "Norrköping")]
+        for row in rows:
+            entry = next(e for e in published[row[0]]["items"][item]["by_municipality"]
+                         if e["municipality"] == row[2])
+            assert _shown(row) == _published(entry), (item, row)
+    english = _text(client.get(f"/resultat/over-tid?round={latest.id}&lang=en").text)
+    assert f"{still_open.title} is still open" in english
+    assert "There is no earlier round with the same questionnaire yet" not in english
+    swedish = _text(client.get(f"/resultat/over-tid?round={latest.id}&lang=sv").text)
+    assert f"{still_open.title} pågår fortfarande" in swedish
+
+
+def test_the_workbook_compares_only_closed_rounds_and_names_the_open_one_left_out(
+        app, client, login, db_session, a_year_still_open):
+    earlier, still_open, latest = a_year_still_open
+    published = {round_.title: statistics_of(db_session, round_) for round_ in (earlier, latest)}
+    login(client, "chief")
+    for lang, sheet, still_open_reason in (("sv", "Över tid", "pågår fortfarande"),
+                                           ("en", "Over time", "still open")):
+        book = _workbook(client, latest, lang)
+        figures, after = _over_time_sheet(book, sheet)
+        assert {(r[1], r[2]) for r in figures} == {(earlier.title, 2023), (latest.title, 2025)}
+        items = _headline_items(app, lang)
+        for row in figures:
+            entry = next(e for e in published[row[1]]["items"][items[row[0]]]["by_municipality"]
+                         if e["municipality"] == row[3])
+            assert _written(row) == _exactly(entry), (lang, row)
+        assert len(figures) == len(items) * 2 * 2, "every headline, both years, both towns"
+        left_out = [r for r in after if r and r[0] == still_open.title]
+        assert len(left_out) == 1, after
+        assert still_open_reason in left_out[0][1].lower()
+        assert not [c for row in book[sheet].iter_rows() for c in row if c.data_type == "f"]
+
+
+def test_an_open_round_alone_before_this_one_still_gets_its_note_and_stays_text(
+        client, login, db_session):
+    still_open = RoundFactory(state="open", reference_year=2024, title="=HYPERLINK(\"x\")")
+    add_responses(db_session, still_open, STRATA_2023, seed=44)
+    latest = RoundFactory(state="closed", link_salt=None, reference_year=2025,
+                          title="Otillåten påverkan 2025")
+    add_responses(db_session, latest, STRATA_2024, seed=25)
+    login(client, "chief")
+    assert {r[0] for r in _trend(client, latest, "exposed_any")} == {latest.title}
+    page = _text(client.get(f"/resultat/over-tid?round={latest.id}&lang=en").text)
+    assert f"{still_open.title} is still open" in page
+    book = _workbook(client, latest, "sv")
+    figures, after = _over_time_sheet(book, "Över tid")
+    assert {(r[1], r[2]) for r in figures} == {(latest.title, 2025)}
+    note = next(r for r in after if r and r[0] == still_open.title)
+    assert "pågår fortfarande" in note[1].lower()
+    cell = next(c for row in book["Över tid"].iter_rows() for c in row
+                if c.value == still_open.title)
+    assert cell.data_type == "s", "a title that looks like a formula stays text"
