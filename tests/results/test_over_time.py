@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from flask_babel import force_locale
 
+import questionnaires
 from survey.results.labels import HEADLINE
 from tests.conftest import RoundFactory
 from tests.results.conftest import add_responses, statistics_of
@@ -112,10 +113,26 @@ def test_an_earlier_year_alone_has_no_later_round_beside_it(client, login, three
     assert "There is no earlier round with the same questionnaire yet" in page
 
 
+#: 2022's questionnaire asked a1 of the other group: another structure, never compared.
+A1_FOR_STAFF = ("show_if: group == 1\n        text:\n          sv: Vilket slags politiskt",
+                "show_if: group == 2\n        text:\n          sv: Vilket slags politiskt")
+
+
+def _another_structure():
+    text = questionnaires.DEFAULT_DEFINITION.read_text(encoding="utf-8")
+    assert text.count(A1_FOR_STAFF[0]) == 1
+    return questionnaires.loads(text.replace(*A1_FOR_STAFF), filename="2022.yaml")
+
+
 @pytest.fixture
 def a_year_still_open(db_session):
     """2023 and 2025 closed with published figures; 2024 (an earlier reference year than
-    2025) still open, its interim figures changing as responses come in."""
+    2025) still open, its interim figures changing as responses come in; 2022 closed, with
+    a questionnaire of another structure."""
+    changed = _another_structure()
+    RoundFactory(state="closed", link_salt=None, reference_year=2022,
+                 title="Otillåten påverkan 2022", definition=changed.canonical_json,
+                 fingerprint=changed.fingerprint)
     earlier = RoundFactory(state="closed", link_salt=None, reference_year=2023,
                            title="Otillåten påverkan 2023")
     add_responses(db_session, earlier, STRATA_2023, seed=23)
@@ -181,6 +198,7 @@ def test_a_round_still_open_is_left_out_of_the_page_and_named_with_its_reason(
             assert _shown(row) == _published(entry), (item, row)
     english = _text(client.get(f"/resultat/over-tid?round={latest.id}&lang=en").text)
     assert f"{still_open.title} is still open" in english
+    assert "Otillåten påverkan 2022 cannot be compared with this round" in english
     assert "There is no earlier round with the same questionnaire yet" not in english
     swedish = _text(client.get(f"/resultat/over-tid?round={latest.id}&lang=sv").text)
     assert f"{still_open.title} pågår fortfarande" in swedish
@@ -202,9 +220,10 @@ def test_the_workbook_compares_only_closed_rounds_and_names_the_open_one_left_ou
                          if e["municipality"] == row[3])
             assert _written(row) == _exactly(entry), (lang, row)
         assert len(figures) == len(items) * 2 * 2, "every headline, both years, both towns"
-        left_out = [r for r in after if r and r[0] == still_open.title]
-        assert len(left_out) == 1, after
-        assert still_open_reason in left_out[0][1].lower()
+        left_out = {r[0]: r[1] for r in after if r and r[0] and r[0].startswith("Otillåten")}
+        assert set(left_out) == {"Otillåten påverkan 2022", still_open.title}, after
+        assert still_open_reason in left_out[still_open.title].lower()
+        assert "a1: asked if group == 2 → group == 1" in left_out["Otillåten påverkan 2022"]
         assert not [c for row in book[sheet].iter_rows() for c in row if c.data_type == "f"]
 
 
