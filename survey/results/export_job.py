@@ -1,6 +1,13 @@
 """A researcher's microdata export as a background job (:mod:`survey.jobs`): the file is
 written in the instance folder, outside the web root, and only its owner may take it.
 
+Everything else on the microdata page that prepares the whole round runs as such a job too
+(its ``product``): the masked free text shown before a file with free text is offered
+(``preview``), the codebook (``codebook``) and the invited counts (``invited``). Preparing a
+closed round of 100,000 responses takes tens of seconds, more than a proxy lets a request
+live. Only the file itself is logged as an export: the others hold no answers, or, the
+preview, a few masked ones that only the researcher who asked sees before deciding.
+
 The job belongs to the researcher or admin who asked (`Job.owner_id`); its arguments are the
 format, the language, whether free text is in, and the key of the file that holds the extra
 names to mask: the names themselves are kept out of the job row, as they may name people.
@@ -8,7 +15,7 @@ The file is written under a name of its own and moved into place when it is comp
 the transaction that logs the export and marks the job done, so a worker killed on the way
 leaves no half-written file to download and a rerun logs the export once. The file is kept
 through its downloads, so a download cut half way can be made again, until its owner deletes
-it, starts another export of the round, or it is older than ``EXPORT_KEEP_HOURS``, when it
+it, asks for the same of the round again, or it is older than ``EXPORT_KEEP_HOURS``, when it
 goes with every other file of the folder that old (a name list, a piece left by a killed
 worker).
 """
@@ -17,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import secrets
 import tempfile
@@ -28,6 +36,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from exports import codebook as codebooks
+from exports import writers
 from survey import jobs
 from survey.jobs.models import ACTIVE_STATES, Job
 from survey.models import Round, User
@@ -45,15 +55,53 @@ def folder() -> Path:
     return path
 
 
+def product_of(job: Job) -> str:
+    """What the job makes: ``microdata``, the file (the only one logged as an export);
+    ``preview``, the masked free text to check before it; ``codebook`` (``file_format``
+    ``xlsx`` or ``md``); ``invited``, the counts. A job started before there were several
+    products makes a microdata file."""
+    return job.arguments.get("product", "microdata")
+
+
+def extension_of(job: Job) -> str:
+    product = product_of(job)
+    return {"preview": "json", "invited": "csv"}.get(product, job.arguments["file_format"])
+
+
 def file_of(job: Job) -> Path:
     """Where the job's finished file is kept: named by the job, never by its contents."""
-    return folder() / f"job-{job.id}.{job.arguments['file_format']}"
+    return folder() / f"job-{job.id}.{extension_of(job)}"
 
 
 def ready_file(job: Job) -> Path | None:
-    """The job's complete file while it is kept (not deleted, not expired), else None."""
+    """The job's complete file for download while it is kept (not deleted, not expired),
+    else None; a preview has none: it is shown, never downloaded."""
     path = file_of(job)
-    return path if job.state == "done" and path.is_file() else None
+    return (path if job.state == "done" and product_of(job) != "preview" and path.is_file()
+            else None)
+
+
+def download_name(job: Job) -> str:
+    stem = {"microdata": "mikrodata", "codebook": "kodbok", "invited": "inbjudna"}[
+        product_of(job)]
+    return f"{stem}-omgang-{job.round_id}.{extension_of(job)}"
+
+
+def media_type(job: Job) -> str:
+    extension = extension_of(job)
+    return "text/markdown; charset=utf-8" if extension == "md" else writers.MEDIA_TYPES[extension]
+
+
+def preview_of(job: Job) -> dict | None:
+    """A finished preview's masked free text while it is kept: ``texts`` read, ``counts``
+    of masks by kind, a ``sample`` of masked answers, and the ``names`` the researcher gave
+    (for the form that asks for the file); None once expired."""
+    if job.state != "done" or product_of(job) != "preview":
+        return None
+    try:
+        return json.loads(file_of(job).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
 
 
 def kept_until(job: Job) -> dt.datetime | None:
@@ -85,11 +133,12 @@ def belongs_to(job: Job | None, user: User) -> bool:
 
 
 def start(db: Session, round_: Round, owner: User, *, file_format: str, lang: str,
-          free_text: bool, names: list[str], locale: str) -> Job:
-    """Start the owner's export of the round, or join theirs under way (a double submit)."""
+          free_text: bool, names: list[str], locale: str, product: str = "microdata") -> Job:
+    """Start the owner's export (or preview, codebook, invited counts) of the round, or join
+    theirs under way (a double submit): one whole-round preparation per owner and round."""
     key = _store_names(names) if free_text and names else None
-    job = jobs.start(db, KIND, round_.id, {"file_format": file_format, "lang": lang,
-                                           "free_text": free_text, "names": key},
+    job = jobs.start(db, KIND, round_.id, {"product": product, "file_format": file_format,
+                                           "lang": lang, "free_text": free_text, "names": key},
                      locale, owner_id=owner.id)
     if job.arguments.get("names") != key:
         _discard_names(key)
@@ -98,20 +147,24 @@ def start(db: Session, round_: Round, owner: User, *, file_format: str, lang: st
 
 
 def _delete_earlier_files(db: Session, job: Job) -> None:
-    """The owner's earlier files of the round go when they export it again: one copy of a
-    round's microdata waits in the folder for them, not one per export."""
+    """The owner's earlier files of the round go when they ask for the same again: one copy
+    of a round's microdata (or codebook, invited counts) waits in the folder for them, not one
+    per export. The masked free text they checked goes too once they ask for the file."""
+    replaced = {product_of(job)} | ({"preview"} if product_of(job) == "microdata" else set())
     earlier = db.scalars(select(Job).where(Job.kind == KIND, Job.round_id == job.round_id,
                                            Job.owner_id == job.owner_id, Job.id < job.id,
                                            Job.state == "done"))
     for finished in earlier:
-        delete_file(finished)
+        if product_of(finished) in replaced:
+            delete_file(finished)
 
 
-def same_request(job: Job, *, file_format: str, lang: str, free_text: bool) -> bool:
-    """Whether a joined job makes the file the form asked for (the names aside)."""
+def same_request(job: Job, *, product: str, file_format: str, lang: str,
+                 free_text: bool) -> bool:
+    """Whether a joined job makes what the researcher asked for (the names aside)."""
     arguments = job.arguments
-    return (arguments["file_format"], arguments["lang"], arguments["free_text"]) == (
-        file_format, lang, free_text)
+    return (product_of(job), arguments["file_format"], arguments["lang"],
+            arguments["free_text"]) == (product, file_format, lang, free_text)
 
 
 @jobs.kind(KIND, restart_advice=_l(
@@ -126,6 +179,8 @@ def export_microdata(db: Session, job: Job, progress: jobs.Progress) -> str:
         raise jobs.Failed(_l("The account that asked for this export may no longer export "
                              "microdata."))
     names = _read_names(arguments["names"])
+    if product_of(job) != "microdata":
+        return _prepare_unlogged(db, job, progress, names)
     final = file_of(job)
     handle, name = tempfile.mkstemp(dir=folder(), prefix=f"job-{job.id}-",
                                     suffix=f".partial.{arguments['file_format']}")
@@ -161,6 +216,54 @@ def export_microdata(db: Session, job: Job, progress: jobs.Progress) -> str:
         partial.unlink(missing_ok=True)
     _discard_names(arguments["names"])
     return _outcome(prepared)
+
+
+def _prepare_unlogged(db: Session, job: Job, progress: jobs.Progress,
+                      names: list[str]) -> str:
+    """Write a preview, codebook or invited counts under a name of its own and move it into
+    place when complete; a rerun writes it again (nothing is logged, nothing counted twice)."""
+    arguments, product = job.arguments, product_of(job)
+    handle, name = tempfile.mkstemp(dir=folder(), prefix=f"job-{job.id}-",
+                                    suffix=f".partial.{extension_of(job)}")
+    os.close(handle)
+    partial = Path(name)
+    try:
+        progress(0, microdata_export.EXPORT_STEPS)
+        prepared = microdata_export.prepare(db, db.get(Round, job.round_id),
+                                            lang=arguments["lang"],
+                                            free_text=product == "preview", names=names)
+        progress(1, microdata_export.EXPORT_STEPS)
+        if product == "preview":
+            redaction = prepared.redaction
+            partial.write_text(json.dumps({"texts": redaction.texts, "counts": redaction.counts,
+                                           "sample": list(redaction.sample), "names": names},
+                                          ensure_ascii=False), encoding="utf-8")
+        elif product == "codebook" and arguments["file_format"] == "md":
+            partial.write_text(codebooks.markdown(prepared), encoding="utf-8")
+        elif product == "codebook":
+            codebooks.write_xlsx(prepared, partial)
+        else:
+            writers.write_invited(prepared, partial)
+        partial.chmod(0o600)
+        partial.replace(file_of(job))
+        progress(2, microdata_export.EXPORT_STEPS)
+    except jobs.LeaseLost:
+        raise  # the worker that took the job over needs the names
+    except microdata_export.ExportRefused as refused:
+        _discard_names(arguments["names"])
+        raise jobs.Failed(refused.message) from None
+    except Exception:
+        _discard_names(arguments["names"])
+        raise
+    finally:
+        partial.unlink(missing_ok=True)
+    _discard_names(arguments["names"])
+    return str(_READY[product])
+
+
+_READY = {"preview": _l("The free text is masked: check it below before you ask for the file."),
+          "codebook": _l("The codebook is ready."),
+          "invited": _l("The invited counts are ready.")}
 
 
 def _outcome(prepared) -> str:

@@ -1,5 +1,6 @@
 """The researcher's export job: starting it from the microdata form, the page that follows
-it, and the download of its file (:mod:`survey.results.export_job`).
+it, and the download of its file (:mod:`survey.results.export_job`). The same page follows
+the masked free-text preview (and shows it when done), the codebook and the invited counts.
 
 Only the researcher or admin who started an export sees its page, takes its file and deletes
 it: other roles are refused, other researchers and admins are told the page does not exist.
@@ -17,7 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from exports import writers
+from exports.redaction import KIND_LABELS
 from survey import db, jobs
 from survey.auth.decorators import current_user, role_required
 from survey.i18n import current_language
@@ -32,13 +33,15 @@ SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
 
 
 def start_export(round_: Round, *, file_format: str, lang: str, free_text: bool,
-                 names: list[str]):
-    """Start the researcher's export (or join theirs under way) and go to its page."""
+                 names: list[str], product: str = "microdata"):
+    """Start the researcher's export, preview, codebook or invited counts (or join theirs
+    under way) and go to its page."""
     session = db.session()
     export_job.remove_expired()
     job = export_job.start(session, round_, current_user(), file_format=file_format, lang=lang,
-                           free_text=free_text, names=names, locale=current_language())
-    if not export_job.same_request(job, file_format=file_format, lang=lang,
+                           free_text=free_text, names=names, locale=current_language(),
+                           product=product)
+    if not export_job.same_request(job, product=product, file_format=file_format, lang=lang,
                                    free_text=free_text):
         flash(_("Your earlier export of this round is still being made; this is its page. "
                 "Start the new one when it is done."))
@@ -63,7 +66,8 @@ def export(job_id: int):
 def _export_page(job: Job):
     return follow("results/microdata_job.html", job,
                   round=db.session().get(Round, job.round_id), kept_until=_kept_until,
-                  title=_l("Microdata export"),
+                  preview_of=export_job.preview_of, kinds=KIND_LABELS, lang=current_language(),
+                  title=TITLES[export_job.product_of(job)],
                   format_label=FORMAT_NAMES[job.arguments["file_format"]],
                   keep_hours=current_app.config["EXPORT_KEEP_HOURS"])
 
@@ -94,9 +98,8 @@ def export_file(job_id: int):
         gone = _export_page(job)
         gone.status_code = 404
         return gone
-    file_format = job.arguments["file_format"]
-    response = send_file(handle, mimetype=writers.MEDIA_TYPES[file_format], as_attachment=True,
-                         download_name=f"mikrodata-omgang-{job.round_id}.{file_format}")
+    response = send_file(handle, mimetype=export_job.media_type(job), as_attachment=True,
+                         download_name=export_job.download_name(job))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -111,4 +114,6 @@ def delete_export_file(job_id: int):
     return redirect(url_for("results.export", job_id=job.id))
 
 
-FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel", "sav": "SPSS", "dta": "Stata"}
+FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel", "sav": "SPSS", "dta": "Stata", "md": "Markdown"}
+TITLES = {"microdata": _l("Microdata export"), "preview": _l("Check the masked free text"),
+          "codebook": _l("Codebook"), "invited": _l("Invited counts")}

@@ -5,30 +5,27 @@ goes through a second step: the page warns, masks names, numbers and addresses, 
 many of each it masked and a sample, and only then offers the file. The file is written by a
 background job that a page follows (:mod:`survey.results.export_pages`); the export itself,
 and its log, is :func:`survey.results.microdata_export.export`, which the CLI calls too.
+The masked preview, the codebook and the invited counts prepare the whole round as well, so
+they are such jobs too: no request here prepares a round.
 """
 
 from __future__ import annotations
 
 import io
-import tempfile
-from pathlib import Path
 
-from flask import abort, render_template, request, send_file
+from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from exports import codebook as codebooks
-from exports import writers
-from exports.redaction import KIND_LABELS, parse_names
+from exports.redaction import parse_names
 from survey import db
 from survey.forms import StaffForm
-from survey.i18n import current_language
 from survey.models import Round
 from survey.results import bp
 from survey.results.export_pages import researchers, start_export
-from survey.results.microdata_export import ExportRefused, exportable_rounds, prepare
+from survey.results.microdata_export import exportable_rounds
 
 FORMAT_LABELS = {
     "csv": _l("CSV (UTF-8, semicolons: Excel, R)"),
@@ -69,16 +66,9 @@ def microdata():
     round_ = db.session().get(Round, form.round.data)
     names = parse_names(form.names.data or "")
     options = {"lang": form.lang.data, "free_text": form.free_text.data, "names": names}
-    if form.free_text.data and form.confirmed.data != "yes":
-        try:
-            prepared = prepare(db.session(), round_, **options)
-        except ExportRefused as refused:
-            return render_template("results/microdata.html", form=form, error=refused.message)
-        form.confirmed.data = "yes"
-        return render_template("results/microdata_preview.html", form=form,
-                               round=round_, redaction=prepared.redaction,
-                               kinds=KIND_LABELS, lang=current_language())
-    return start_export(round_, file_format=form.file_format.data, **options)
+    confirmed = not form.free_text.data or form.confirmed.data == "yes"
+    return start_export(round_, file_format=form.file_format.data,
+                        product="microdata" if confirmed else "preview", **options)
 
 
 def _closed_round(round_id: int) -> Round:
@@ -88,40 +78,30 @@ def _closed_round(round_id: int) -> Round:
     return round_
 
 
-@bp.get("/mikrodata/<int:round_id>/kodbok")
+@bp.route("/mikrodata/<int:round_id>/kodbok", methods=["GET", "POST"])
 @researchers
 def codebook(round_id: int):
-    """The codebook of the round's export (no answers in it): ``?as=md`` for Markdown,
-    ``?lang=en`` in English."""
+    """Make the codebook of the round's export (no answers in it): ``format`` ``md`` for
+    Markdown, else Excel; ``lang`` ``en`` in English. A GET (an old link) goes to the page
+    whose buttons ask for it."""
     round_ = _closed_round(round_id)
-    lang = "en" if request.args.get("lang") == "en" else "sv"
-    extension = "md" if request.args.get("as") == "md" else "xlsx"
-    prepared = prepare(db.session(), round_, lang=lang)
-    name = f"kodbok-omgang-{round_.id}.{extension}"
-    if extension == "md":
-        return send_file(io.BytesIO(codebooks.markdown(prepared).encode()),
-                         mimetype="text/markdown; charset=utf-8", as_attachment=True,
-                         download_name=name)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / name
-        codebooks.write_xlsx(prepared, path)
-        content = io.BytesIO(path.read_bytes())
-    return send_file(content, mimetype=writers.MEDIA_TYPES["xlsx"], as_attachment=True,
-                     download_name=name)
+    if request.method == "GET":
+        return redirect(url_for("results.microdata"))
+    lang = "en" if request.form.get("lang") == "en" else "sv"
+    file_format = "md" if request.form.get("format") == "md" else "xlsx"
+    return start_export(round_, product="codebook", file_format=file_format, lang=lang,
+                        free_text=False, names=[])
 
 
-@bp.get("/mikrodata/<int:round_id>/inbjudna.csv")
+@bp.route("/mikrodata/<int:round_id>/inbjudna.csv", methods=["GET", "POST"])
 @researchers
 def invited_counts(round_id: int):
-    """Invited per stratum, as `paverkan stats --invited` reads them."""
+    """Make the invited counts per stratum, as `paverkan stats --invited` reads them."""
     round_ = _closed_round(round_id)
-    prepared = prepare(db.session(), round_)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "inbjudna.csv"
-        writers.write_invited(prepared, path)
-        content = io.BytesIO(path.read_bytes())
-    return send_file(content, mimetype=writers.MEDIA_TYPES["csv"], as_attachment=True,
-                     download_name=f"inbjudna-omgang-{round_.id}.csv")
+    if request.method == "GET":
+        return redirect(url_for("results.microdata"))
+    return start_export(round_, product="invited", file_format="csv", lang="sv",
+                        free_text=False, names=[])
 
 
 @bp.get("/mikrodata/<int:round_id>/formular.json")

@@ -3,6 +3,7 @@ chief cannot; every export is in the admin's log, which holds no answers."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -120,16 +121,24 @@ def test_an_open_round_is_not_exported(runner, db_session):
 def test_only_researchers_and_admins_reach_microdata(client, login, round_with_text, role,
                                                       status):
     login(client, role)
-    for url in ("/resultat/mikrodata", f"/resultat/mikrodata/{round_with_text.id}/kodbok",
-                f"/resultat/mikrodata/{round_with_text.id}/inbjudna.csv",
-                f"/resultat/mikrodata/{round_with_text.id}/formular.json"):
+    for url in ("/resultat/mikrodata", f"/resultat/mikrodata/{round_with_text.id}/formular.json"):
         assert client.get(url).status_code == status, url
+    for url in (f"/resultat/mikrodata/{round_with_text.id}/kodbok",  # an old link: the page
+                f"/resultat/mikrodata/{round_with_text.id}/inbjudna.csv"):
+        response = client.get(url)
+        assert response.status_code == (302 if status == 200 else 403), url
+        assert status != 200 or response.location == "/resultat/mikrodata"
     page = client.get("/resultat/").text
     assert ('href="/resultat/mikrodata"' in page) is (role != "chief")
     if role != "chief":
-        markdown = client.get(f"/resultat/mikrodata/{round_with_text.id}/kodbok?as=md&lang=en")
+        markdown = made_from_the_page(client, f"/resultat/mikrodata/{round_with_text.id}/kodbok",
+                                      {"format": "md", "lang": "en"}, "/resultat/mikrodata")
         assert "attachment" in markdown.headers["Content-Disposition"]
         assert f"Fingerprint: `{round_with_text.fingerprint}`" in markdown.text
+    else:
+        refused = client.post(f"/resultat/mikrodata/{round_with_text.id}/kodbok",
+                              data={"csrf_token": client.csrf_token("/resultat/")})
+        assert refused.status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_the_login(client, round_with_text):
@@ -137,17 +146,24 @@ def test_anonymous_visitors_are_sent_to_the_login(client, round_with_text):
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def export_from_the_page(client, data: dict) -> bytes:
-    """Submit the microdata form, follow the export's page and download its file."""
-    started = client.submit("/resultat/mikrodata", data)
+def made_from_the_page(client, url: str, data: dict, form_page: str | None = None):
+    """Ask for a file with a form, follow its job's page and download the file."""
+    started = client.submit(url, data, form_page=form_page)
     assert started.status_code == 302, started.text
     assert re.fullmatch(r"/resultat/mikrodata/export/\d+", started.location), started.location
     page = client.get(started.location)
-    assert "Filen är klar" in page.text and "Refresh" not in page.headers
+    assert "Refresh" not in page.headers, page.text
     with client.get(f"{started.location}/fil") as download:
-        assert download.status_code == 200
-        assert "attachment" in download.headers["Content-Disposition"]
-        return download.data
+        assert download.status_code == 200, page.text
+        download.get_data()  # read before the file closes
+        return download
+
+
+def export_from_the_page(client, data: dict) -> bytes:
+    """Submit the microdata form, follow the export's page and download its file."""
+    download = made_from_the_page(client, "/resultat/mikrodata", data)
+    assert "attachment" in download.headers["Content-Disposition"]
+    return download.data
 
 
 def test_a_researcher_downloads_stata_from_the_page_and_the_admin_sees_it_logged(
@@ -170,22 +186,36 @@ def test_a_researcher_downloads_stata_from_the_page_and_the_admin_sees_it_logged
     assert "Karin" not in log
 
 
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden inputs of a page's form, as the browser posts them."""
+    return {name: html.unescape(value) for name, value in
+            re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page)}
+
+
 def test_free_text_is_offered_only_after_the_masked_sample_is_shown(client, login, db_session,
                                                                    round_with_text):
     login(client, "researcher")
-    preview = client.submit("/resultat/mikrodata", {
+    started = client.submit("/resultat/mikrodata", {
         "round": round_with_text.id, "file_format": "csv", "lang": "sv", "free_text": "y",
         "names": "Zlatan"})
-    assert preview.status_code == 200
+    assert started.status_code == 302, "the masking runs as a job, not in the request"
+    preview = client.get(started.location)
+    assert preview.status_code == 200 and "Refresh" not in preview.headers
     assert "attachment" not in preview.headers.get("Content-Disposition", "")
     page = preview.text
+    assert "Granska den maskerade fritexten" in page
     assert "[personnummer]" in page and "Karin" not in page and "070-123" not in page
     assert page.count(f"<td>{round_with_text.stories}</td>") == 4  # number, phone, address, name
+    assert client.get(f"{started.location}/fil").status_code == 404, "a preview is no file"
     assert db_session.query(ExportRecord).count() == 0
 
-    download = export_from_the_page(client, {
-        "round": round_with_text.id, "file_format": "csv", "lang": "sv", "free_text": "y",
-        "names": "Zlatan", "confirmed": "yes"})
-    text = download.decode("utf-8-sig")
+    confirmed = hidden_fields(page)
+    assert confirmed["names"] == "Zlatan" and confirmed["confirmed"] == "yes"
+    download = made_from_the_page(client, "/resultat/mikrodata", confirmed,
+                                  form_page=started.location)
+    text = download.data.decode("utf-8-sig")
     assert "[namn]" in text and "Karin" not in text
     assert db_session.query(ExportRecord).one().free_text
+    after = client.get(started.location).text
+    assert "Den maskerade fritexten finns inte längre kvar" in after, "gone with the request"
+    assert "[personnummer]" not in after
