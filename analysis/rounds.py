@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from analysis.comparison import Difference, TwoByTwo, compare_shares
 from analysis.data import SurveyData
 from analysis.ordinal import RankSumTest, rank_sum_test
-from questionnaires.diff import diff
+from questionnaires.diff import Change, diff
 from questionnaires.model import Questionnaire
 
 FINGERPRINT = "fingerprint"
@@ -26,7 +26,7 @@ class IncomparableRounds(ValueError):
     """Raised with ``differing``: the later round's variables that cannot be compared."""
 
     def __init__(self, differing: Sequence[str], reason: str,
-                 changes: Sequence[str] = ()) -> None:
+                 changes: Sequence[Change] = ()) -> None:
         self.differing = tuple(differing)
         self.changes = tuple(changes)
         details = "".join(f"\n  {change}" for change in changes)

@@ -10,7 +10,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from questionnaires.diff import Diff, diff
+from questionnaires.diff import Change, ChangeKind, Diff, diff
 from questionnaires.errors import DefinitionError, ExpressionError, Problem
 
 if TYPE_CHECKING:
@@ -33,6 +33,8 @@ def __getattr__(name: str) -> Any:
 DEFAULT_DEFINITION = Path(__file__).parent / "definitions" / "otillaten-paverkan.yaml"
 
 __all__ = [
+    "Change",
+    "ChangeKind",
     "DEFAULT_DEFINITION",
     "DefinitionError",
     "Diff",

@@ -17,6 +17,7 @@ from survey import db
 from survey.i18n import current_language
 from survey.instrument import questionnaire_of
 from survey.results import bp, charts
+from survey.results.changes import describe
 from survey.results.figures import figures_of
 from survey.results.format import interval, number, percent
 from survey.results.labels import HEADLINE, indicator_labels
@@ -165,7 +166,7 @@ def over_time():
     # "no earlier round with the same questionnaire" is untrue beside one still open
     alone = len(series) > 0 and not series[0][3] and all(other.changes for other in left_out)
     return render_template("results/over_time.html", view=view, series=series,
-                           left_out=left_out, alone=alone)
+                           left_out=left_out, alone=alone, describe_change=describe)
 
 
 @cache

@@ -10,7 +10,9 @@ from flask_babel import gettext as _
 
 from exports.report_texts import Headings, MethodTexts, ReportTexts, SheetNames
 from exports.report_workbook import WITHHELD
+from questionnaires import Change
 from survey.models import Round
+from survey.results.changes import describe
 from survey.results.labels import indicator_labels
 
 
@@ -79,7 +81,7 @@ def report_texts(round_: Round, report: Mapping[str, Any], language: str) -> Rep
     )
 
 
-def left_out_reason(still_open: bool, changes: Sequence[str]) -> str:
+def left_out_reason(still_open: bool, changes: Sequence[Change]) -> str:
     """Why an earlier round is not compared over time, for the workbook's note beside its
     title: still open (its figures are interim), a questionnaire of another structure (the
     changes named), or both."""
@@ -88,9 +90,10 @@ def left_out_reason(still_open: bool, changes: Sequence[str]) -> str:
         reasons.append(_("Still open: its figures change as responses come in and are published "
                          "only once it has closed."))
     if changes:
+        described = "; ".join(describe(change) for change in changes)
         reasons.append(_("Its questionnaire differs in structure, so a change in a share could "
                          "come from the question rather than from exposure. What changed: "
-                         "%(changes)s.", changes="; ".join(changes)))
+                         "%(changes)s.", changes=described))
     return " ".join(reasons)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exports import report_workbook
-from questionnaires import diff
+from questionnaires import Change, diff
 from survey.instrument import questionnaire_of
 from survey.models import Round
 from survey.results.figures import figures_of, statistics_version
@@ -30,11 +30,11 @@ class NothingToReport(ValueError):
 class LeftOut:
     """An earlier round left out of the comparison over time, and why: it is still open (its
     figures change until it closes and are not published), or its questionnaire differs in
-    structure (``changes`` says how), or both."""
+    structure (``changes`` says how, worded by survey/results/changes.py), or both."""
 
     round: Round
     still_open: bool
-    changes: tuple[str, ...]
+    changes: tuple[Change, ...]
 
 
 def earlier_rounds(db: Session, round_: Round) -> tuple[list[Round], list[LeftOut]]:

@@ -135,7 +135,7 @@ def test_a_structural_change_changes_the_fingerprint_and_diff_lists_it(change):
     assert changed.fingerprint != original.fingerprint
     result = questionnaires.diff(original, changed)
     assert result.kind == "structure"
-    assert list(result.structure) == expected
+    assert [str(change) for change in result.structure] == expected
 
 
 @pytest.mark.parametrize("change", sorted(WORDING))
@@ -146,13 +146,43 @@ def test_a_wording_change_changes_the_fingerprint_but_diff_calls_it_wording_only
     result = questionnaires.diff(original, changed)
     assert result.kind == "wording"
     assert result.structure == ()
-    assert result.wording == (expected,)
+    assert [str(change) for change in result.wording] == [expected]
 
 
 def test_every_change_gives_its_own_fingerprint():
     changes = [r for r, _ in STRUCTURE.values()] + [r for r, _ in WORDING.values()]
     fingerprints = {minimal(edit=r).fingerprint for r in changes} | {minimal().fingerprint}
     assert len(fingerprints) == len(changes) + 1
+
+
+def test_each_change_is_data_a_page_can_word_in_its_own_language():
+    """survey/ words a change in Swedish or English from its kind, subject and values, so the
+    diff hands them over as they are: an expression's text, None for "everyone" or "always"."""
+    Change, Kind = questionnaires.Change, questionnaires.ChangeKind
+    original = minimal()
+    changes = {
+        edit: questionnaires.diff(original, minimal(edit=STRUCTURE[edit][0])).structure
+        for edit in ("condition changed", "option condition added", "role changed",
+                     "type changed", "range changed", "code changed", "derived formula changed")
+    }
+    assert changes["condition changed"] == (
+        Change(Kind.ASKED_IF, "q1", before="group == 1", after="group == 2"),)
+    assert changes["option condition added"] == (
+        Change(Kind.CODE_OFFERED_IF, "q1", 98, before=None, after="group == 2"),)
+    assert changes["role changed"] == (
+        Change(Kind.CODE_ROLE, "q1", 98, before="dont_know", after="refused"),)
+    assert changes["type changed"] == (
+        Change(Kind.TYPE, "worry", before=("scale", "ordinal"), after=("single", "categorical")),
+        Change(Kind.YES_CODES, "worry", before=(1, 2), after=()))
+    assert changes["range changed"] == (Change(Kind.MAXIMUM, "age", before=99, after=98),)
+    assert changes["code changed"] == (Change(Kind.CODE_ADDED, "q1", 97),
+                                       Change(Kind.CODE_REMOVED, "q1", 98))
+    assert changes["derived formula changed"] == (
+        Change(Kind.DERIVED_FORMULA, "exposed", before="any(b1 in (1, 2), b2 in (1, 2))",
+               after="b1 in (1, 2)"),)
+    asked_of_everyone = minimal(edit=("        show_if: group == 1\n", ""))
+    assert questionnaires.diff(original, asked_of_everyone).structure == (
+        Change(Kind.ASKED_IF, "q1", before="group == 1", after=None),)
 
 
 def test_the_diff_reads_as_a_report():

@@ -118,6 +118,11 @@ A1_FOR_STAFF = ("show_if: group == 1\n        text:\n          sv: Vilket slags 
                 "show_if: group == 2\n        text:\n          sv: Vilket slags politiskt")
 
 
+#: The change as a reader of each language reads it; the expressions are the instrument's.
+A1_CHANGED = {"sv": "a1: frågan ställs om group == 2 → group == 1",
+              "en": "a1: asked if group == 2 → group == 1"}
+
+
 def _another_structure():
     text = questionnaires.DEFAULT_DEFINITION.read_text(encoding="utf-8")
     assert text.count(A1_FOR_STAFF[0]) == 1
@@ -204,13 +209,26 @@ def test_a_round_still_open_is_left_out_of_the_page_and_named_with_its_reason(
     assert f"{still_open.title} pågår fortfarande" in swedish
 
 
+def test_a_chief_reads_what_changed_in_the_questionnaire_in_her_own_language(
+        client, login, a_year_still_open):
+    """Swedish first: the sentence around the instrument's expression is Swedish on the
+    Swedish page and English on the English one, never the other."""
+    _earlier, _still_open, latest = a_year_still_open
+    login(client, "chief")
+    swedish = _text(client.get(f"/resultat/over-tid?round={latest.id}&lang=sv").text)
+    english = _text(client.get(f"/resultat/over-tid?round={latest.id}&lang=en").text)
+    assert A1_CHANGED["sv"] in swedish and A1_CHANGED["en"] not in swedish
+    assert A1_CHANGED["en"] in english and A1_CHANGED["sv"] not in english
+
+
 def test_the_workbook_compares_only_closed_rounds_and_names_the_open_one_left_out(
         app, client, login, db_session, a_year_still_open):
     earlier, still_open, latest = a_year_still_open
     published = {round_.title: statistics_of(db_session, round_) for round_ in (earlier, latest)}
     login(client, "chief")
-    for lang, sheet, still_open_reason in (("sv", "Över tid", "pågår fortfarande"),
-                                           ("en", "Over time", "still open")):
+    for lang, sheet, still_open_reason, a1_changed in (
+            ("sv", "Över tid", "pågår fortfarande", A1_CHANGED["sv"]),
+            ("en", "Over time", "still open", A1_CHANGED["en"])):
         book = _workbook(client, latest, lang)
         figures, after = _over_time_sheet(book, sheet)
         assert {(r[1], r[2]) for r in figures} == {(earlier.title, 2023), (latest.title, 2025)}
@@ -223,7 +241,7 @@ def test_the_workbook_compares_only_closed_rounds_and_names_the_open_one_left_ou
         left_out = {r[0]: r[1] for r in after if r and r[0] and r[0].startswith("Otillåten")}
         assert set(left_out) == {"Otillåten påverkan 2022", still_open.title}, after
         assert still_open_reason in left_out[still_open.title].lower()
-        assert "a1: asked if group == 2 → group == 1" in left_out["Otillåten påverkan 2022"]
+        assert a1_changed in left_out["Otillåten påverkan 2022"]
         assert not [c for row in book[sheet].iter_rows() for c in row if c.data_type == "f"]
 
 
