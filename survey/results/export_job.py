@@ -182,40 +182,53 @@ def export_microdata(db: Session, job: Job, progress: jobs.Progress) -> str:
     if product_of(job) != "microdata":
         return _prepare_unlogged(db, job, progress, names)
     final = file_of(job)
-    handle, name = tempfile.mkstemp(dir=folder(), prefix=f"job-{job.id}-",
-                                    suffix=f".partial.{arguments['file_format']}")
-    os.close(handle)
-    partial = Path(name)
+    with _writing(job, arguments["file_format"], final) as partial:
 
-    def written(prepared) -> None:
-        partial.chmod(0o600)
-        partial.replace(final)
-        marked = db.execute(
-            update(Job).execution_options(synchronize_session=False)
-            .where(Job.id == job.id, Job.state.in_(ACTIVE_STATES))
-            .values(state="done", outcome=str(_outcome(prepared)))
-        ).rowcount
-        if not marked:  # another worker finished it and logged the export first
-            raise jobs.LeaseLost
+        def written(prepared) -> None:
+            partial.chmod(0o600)
+            partial.replace(final)
+            marked = db.execute(
+                update(Job).execution_options(synchronize_session=False)
+                .where(Job.id == job.id, Job.state.in_(ACTIVE_STATES))
+                .values(state="done", outcome=str(_outcome(prepared)))
+            ).rowcount
+            if not marked:  # another worker finished it and logged the export first
+                raise jobs.LeaseLost
 
-    try:
         prepared = microdata_export.export(
             db, db.get(Round, job.round_id), who=owner.email,
             file_format=arguments["file_format"], path=partial, lang=arguments["lang"],
             free_text=arguments["free_text"], names=names, progress=progress, written=written)
+    return _outcome(prepared)
+
+
+@contextlib.contextmanager
+def _writing(job: Job, extension: str, final: Path | None = None):
+    """A partial file of the job's own, removed however the work ends. The names the
+    researcher gave for the free text's masking are discarded when it ends, but not when
+    another worker took the job over (it needs them); an export the disclosure rules refuse
+    fails with their message. ``final``: the finished file, removed too if the work fails
+    after moving it into place."""
+    names = job.arguments["names"]
+    handle, name = tempfile.mkstemp(dir=folder(), prefix=f"job-{job.id}-",
+                                    suffix=f".partial.{extension}")
+    os.close(handle)
+    partial = Path(name)
+    try:
+        yield partial
     except jobs.LeaseLost:
-        raise  # the worker that took the job over needs the names
+        raise
     except microdata_export.ExportRefused as refused:
-        _discard_names(arguments["names"])
+        _discard_names(names)
         raise jobs.Failed(refused.message) from None
     except Exception:
-        final.unlink(missing_ok=True)
-        _discard_names(arguments["names"])
+        if final is not None:
+            final.unlink(missing_ok=True)
+        _discard_names(names)
         raise
     finally:
         partial.unlink(missing_ok=True)
-    _discard_names(arguments["names"])
-    return _outcome(prepared)
+    _discard_names(names)
 
 
 def _prepare_unlogged(db: Session, job: Job, progress: jobs.Progress,
@@ -223,11 +236,7 @@ def _prepare_unlogged(db: Session, job: Job, progress: jobs.Progress,
     """Write a preview, codebook or invited counts under a name of its own and move it into
     place when complete; a rerun writes it again (nothing is logged, nothing counted twice)."""
     arguments, product = job.arguments, product_of(job)
-    handle, name = tempfile.mkstemp(dir=folder(), prefix=f"job-{job.id}-",
-                                    suffix=f".partial.{extension_of(job)}")
-    os.close(handle)
-    partial = Path(name)
-    try:
+    with _writing(job, extension_of(job)) as partial:
         progress(0, microdata_export.EXPORT_STEPS)
         prepared = microdata_export.prepare(db, db.get(Round, job.round_id),
                                             lang=arguments["lang"],
@@ -247,17 +256,6 @@ def _prepare_unlogged(db: Session, job: Job, progress: jobs.Progress,
         partial.chmod(0o600)
         partial.replace(file_of(job))
         progress(2, microdata_export.EXPORT_STEPS)
-    except jobs.LeaseLost:
-        raise  # the worker that took the job over needs the names
-    except microdata_export.ExportRefused as refused:
-        _discard_names(arguments["names"])
-        raise jobs.Failed(refused.message) from None
-    except Exception:
-        _discard_names(arguments["names"])
-        raise
-    finally:
-        partial.unlink(missing_ok=True)
-    _discard_names(arguments["names"])
     return str(_READY[product])
 
 
