@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 
 from flask import abort, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -110,4 +111,5 @@ def definition(round_id: int):
     """The round's frozen questionnaire, for `paverkan stats --questionnaire`."""
     round_ = _closed_round(round_id)
     return send_file(io.BytesIO(round_.definition.encode()), mimetype="application/json",
-                     as_attachment=True, download_name=f"formular-omgang-{round_.id}.json")
+                     as_attachment=True,
+                     download_name=_("questionnaire-round-%(round)s.json", round=round_.id))

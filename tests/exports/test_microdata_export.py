@@ -219,3 +219,14 @@ def test_free_text_is_offered_only_after_the_masked_sample_is_shown(client, logi
     after = client.get(started.location).text
     assert "Den maskerade fritexten finns inte längre kvar" in after, "gone with the request"
     assert "[personnummer]" not in after
+
+
+def test_a_researcher_reading_in_english_downloads_the_questionnaire_under_an_english_name(
+        client, login, round_with_text):
+    login(client, "researcher")
+    url = f"/resultat/mikrodata/{round_with_text.id}/formular.json"
+    swedish = client.get(url).headers["Content-Disposition"]
+    client.get("/resultat/mikrodata?lang=en")
+    english = client.get(url).headers["Content-Disposition"]
+    assert swedish == f"attachment; filename=formular-omgang-{round_with_text.id}.json"
+    assert english == f"attachment; filename=questionnaire-round-{round_with_text.id}.json"

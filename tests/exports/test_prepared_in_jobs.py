@@ -123,7 +123,7 @@ def test_a_researcher_checking_the_free_text_of_a_large_round_sees_progress_then
 
 @pytest.mark.parametrize("asked,file_name,starts", [
     ({"format": "xlsx"}, "kodbok-omgang-{}.xlsx", b"PK"),
-    ({"format": "md", "lang": "en"}, "kodbok-omgang-{}.md", b"# "),
+    ({"format": "md", "lang": "en"}, "codebook-round-{}.md", b"# "),
 ])
 def test_the_codebook_of_a_large_round_is_made_by_a_job_the_page_follows(
         threaded, monkeypatch, asked, file_name, starts):
