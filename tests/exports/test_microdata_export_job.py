@@ -14,18 +14,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
-from survey import db, jobs, migrate
+from survey import db, jobs
 from survey.auth import operations as accounts
 from survey.jobs.models import Job
 from survey.results import export_job, microdata_export
 from survey.results.models import ExportRecord
 from tests.admin.conftest import PASSWORD_OF
-from tests.conftest import RoundFactory, _current, make_test_app
 from tests.exports.conftest import download_when_ready
 from tests.exports.test_microdata_export import round_with_text  # noqa: F401  (fixture)
-from tests.results.conftest import TWO_MUNICIPALITIES, add_responses
+from tests.results.conftest import served_round
 
 FREE_TEXT = {"file_format": "csv", "lang": "sv", "free_text": "y", "names": "Zlatan\nKarin",
              "confirmed": "yes"}
@@ -276,23 +274,9 @@ def test_an_export_stopped_by_an_unexpected_error_says_to_send_the_form_again(
 
 def test_outside_the_tests_transaction_the_export_runs_in_a_thread_the_page_follows(tmp_path):
     """As in production: the request returns at once, a thread writes the file."""
-    app = make_test_app(f"sqlite:///{tmp_path / 'export.sqlite3'}", tmp_path / "instance",
-                        JOB_LEASE_SECONDS=1.0)
-    migrate.upgrade(db.database(app).engine)
-    session = sessionmaker(bind=db.database(app).engine)()
-    _current.update(app=app, session=session)
-    try:
-        round_ = RoundFactory(state="closed", link_salt=None)
-        add_responses(session, round_, TWO_MUNICIPALITIES)
-        accounts.add_user(session, "forskare@universitet.example.se", "researcher", PASSWORD_OF)
-        session.commit()
-        round_id = round_.id
-    finally:
-        _current.clear()
-        session.close()
-    client = app.test_client()
-    client.submit("/login", {"email": "forskare@universitet.example.se",
-                             "password": PASSWORD_OF})
+    app, client, round_id = served_round(tmp_path, "export.sqlite3",
+                                         "forskare@universitet.example.se", "researcher",
+                                         JOB_LEASE_SECONDS=1.0)
     client.get("/resultat/mikrodata?lang=en")  # the job speaks the language it was asked in
     page_url = client.submit("/resultat/mikrodata", {"round": round_id, "file_format": "xlsx",
                                                      "lang": "en"}).location

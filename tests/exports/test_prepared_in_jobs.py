@@ -13,22 +13,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
-from survey import db, migrate, round_data, synthetic
-from survey.auth import operations as accounts
+from survey import db, round_data, synthetic
 from survey.instrument import context, questionnaire_of
 from survey.jobs.models import Job
 from survey.results import export_job
 from survey.results.models import ExportRecord
-from tests.admin.conftest import PASSWORD_OF
-from tests.conftest import RoundFactory, _current, make_test_app
+from tests.conftest import RoundFactory
 from tests.exports.test_microdata_export import (  # noqa: F401  (fixture)
     STORY,
     hidden_fields,
     round_with_text,
 )
-from tests.results.conftest import TWO_MUNICIPALITIES, add_responses
+from tests.results.conftest import TWO_MUNICIPALITIES, add_responses, served_round
 
 RESEARCHER = "forskare@universitet.example.se"
 
@@ -54,29 +51,17 @@ class SlowRound:
 def threaded(tmp_path):
     """An app as in production: a job runs in a thread of its own while the request returns;
     a closed round of 530 responses, some with a story in free text, and a researcher."""
-    app = make_test_app(f"sqlite:///{tmp_path / 'prepared.sqlite3'}", tmp_path / "instance",
-                        JOB_LEASE_SECONDS=1.0)
-    migrate.upgrade(db.database(app).engine)
-    session = sessionmaker(bind=db.database(app).engine)()
-    _current.update(app=app, session=session)
-    try:
-        round_ = RoundFactory(state="closed", link_salt=None, title="Otillåten påverkan 2025")
-
-        def answer(rng, municipality, group, number):
-            given = synthetic.answers(questionnaire_of(round_), rng, context(group))
+    def answers_for(round_):
+        def given(rng, municipality, group, number):
+            answers = synthetic.answers(questionnaire_of(round_), rng, context(group))
             if municipality == "Linköping" and number % 10 == 0:
-                given["f1"] = STORY  # kept where F1 was asked, as in round_with_text
-            return given
+                answers["f1"] = STORY  # kept where F1 was asked, as in round_with_text
+            return answers
+        return given
 
-        add_responses(session, round_, TWO_MUNICIPALITIES, answer=answer)
-        accounts.add_user(session, RESEARCHER, "researcher", PASSWORD_OF)
-        session.commit()
-        round_id = round_.id
-    finally:
-        _current.clear()
-        session.close()
-    client = app.test_client()
-    client.submit("/login", {"email": RESEARCHER, "password": PASSWORD_OF})
+    app, client, round_id = served_round(tmp_path, "prepared.sqlite3", RESEARCHER, "researcher",
+                                         answers_for=answers_for, title="Otillåten påverkan 2025",
+                                         JOB_LEASE_SECONDS=1.0)
     yield app, client, round_id
     db.database(app).engine.dispose()
 

@@ -43,6 +43,40 @@ def add_responses(session, round_, strata: Strata, seed: int = 7,
     session.flush()
 
 
+def served_round(tmp_path, file_name: str, email: str, role: str, *,
+                 answers_for: Callable | None = None, title: str | None = None, **settings):
+    """An app as in production, outside the tests' transaction (its background work runs in
+    threads of its own and commits), with a closed round of responses from
+    :data:`TWO_MUNICIPALITIES` (``answers_for(round_)``: the ``answer`` of
+    :func:`add_responses`, for a round the caller does not have yet) and a staff member
+    logged in: (app, their client, the round's id). Dispose of the app's engine at the end."""
+    from sqlalchemy.orm import sessionmaker
+
+    from survey import db, migrate
+    from survey.auth.operations import add_user
+    from tests.admin.conftest import PASSWORD_OF
+    from tests.conftest import _current, make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / file_name}", tmp_path / "instance", **settings)
+    migrate.upgrade(db.database(app).engine)
+    session = sessionmaker(bind=db.database(app).engine)()
+    _current.update(app=app, session=session)
+    try:
+        round_ = RoundFactory(state="closed", link_salt=None,
+                              **({"title": title} if title else {}))
+        add_responses(session, round_, TWO_MUNICIPALITIES,
+                      answer=answers_for(round_) if answers_for else None)
+        add_user(session, email, role, PASSWORD_OF)
+        session.commit()
+        round_id = round_.id
+    finally:
+        _current.clear()
+        session.close()
+    client = app.test_client()
+    client.submit("/login", {"email": email, "password": PASSWORD_OF})
+    return app, client, round_id
+
+
 def statistics_of(session, round_) -> dict:
     """What the pages must show: analysis.report.build on the round's responses, computed
     here without the results package (its cache, gate lookups and formatting)."""

@@ -58,6 +58,25 @@ def _shown(row: list[str]) -> list[float] | None:
     return [int(row[3]), *percents(row[4] + " " + row[5])]
 
 
+def _trends_match_the_published_figures(client, db_session, compared) -> list[list[list[str]]]:
+    """Över tid for three items shows exactly the ``compared`` rounds (the last one the
+    page's own), a row per municipality, each figure the one recomputed from that round's
+    responses; the rows of each item."""
+    published = {round_.title: statistics_of(db_session, round_) for round_ in compared}
+    trends = []
+    for item in ("exposed_any", "exposed_threat", "d2_ja"):
+        rows = _trend(client, compared[-1], item)
+        assert [(r[0], r[1], r[2]) for r in rows] == [
+            (round_.title, str(round_.reference_year), municipality)
+            for round_ in compared for municipality in ("Linköping", "Norrköping")]
+        for row in rows:
+            entry = next(e for e in published[row[0]]["items"][item]["by_municipality"]
+                         if e["municipality"] == row[2])
+            assert _shown(row) == _published(entry), (item, row)
+        trends.append(rows)
+    return trends
+
+
 def _published(entry: dict) -> list[float] | None:
     """The same from the published report; None for a withheld figure."""
     if entry["withheld"]:
@@ -69,18 +88,8 @@ def _published(entry: dict) -> list[float] | None:
 def test_each_year_shows_its_own_published_figures_and_a_year_without_any_is_left_out(
         client, login, db_session, three_years):
     silent, earlier, latest = three_years
-    published = {round_.title: statistics_of(db_session, round_)
-                 for round_ in (earlier, latest)}
     login(client, "chief")
-    for item in ("exposed_any", "exposed_threat", "d2_ja"):
-        rows = _trend(client, latest, item)
-        assert [(r[0], r[1], r[2]) for r in rows] == [
-            (round_.title, str(round_.reference_year), municipality)
-            for round_ in (earlier, latest) for municipality in ("Linköping", "Norrköping")]
-        for row in rows:
-            entry = next(e for e in published[row[0]]["items"][item]["by_municipality"]
-                         if e["municipality"] == row[2])
-            assert _shown(row) == _published(entry), (item, row)
+    for rows in _trends_match_the_published_figures(client, db_session, (earlier, latest)):
         assert silent.title not in {r[0] for r in rows}
         assert "2022" not in {r[1] for r in rows}
     shown = [_shown(row) for row in _trend(client, latest, "exposed_any")]
@@ -190,17 +199,8 @@ def _exactly(entry: dict):
 def test_a_round_still_open_is_left_out_of_the_page_and_named_with_its_reason(
         client, login, db_session, a_year_still_open):
     earlier, still_open, latest = a_year_still_open
-    published = {round_.title: statistics_of(db_session, round_) for round_ in (earlier, latest)}
     login(client, "chief")
-    for item in ("exposed_any", "exposed_threat", "d2_ja"):
-        rows = _trend(client, latest, item)
-        assert [(r[0], r[1], r[2]) for r in rows] == [
-            (round_.title, str(round_.reference_year), municipality)
-            for round_ in (earlier, latest) for municipality in ("Linköping", "Norrköping")]
-        for row in rows:
-            entry = next(e for e in published[row[0]]["items"][item]["by_municipality"]
-                         if e["municipality"] == row[2])
-            assert _shown(row) == _published(entry), (item, row)
+    _trends_match_the_published_figures(client, db_session, (earlier, latest))
     english = _text(client.get(f"/resultat/over-tid?round={latest.id}&lang=en").text)
     assert f"{still_open.title} is still open" in english
     assert "Otillåten påverkan 2022 cannot be compared with this round" in english
