@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -84,15 +84,14 @@ def ready_file(job: Job) -> Path | None:
 
 def download_name(job: Job) -> str:
     """The file's name in the language of its contents (ASCII, for any file system)."""
-    product, round_id = product_of(job), job.round_id
     with force_locale(job.arguments.get("lang", "sv")):
-        if product == "codebook":
-            stem = gettext("codebook-round-%(round)s", round=round_id)
-        elif product == "invited":
-            stem = gettext("invited-round-%(round)s", round=round_id)
-        else:
-            stem = gettext("microdata-round-%(round)s", round=round_id)
+        stem = str(_DOWNLOAD_STEMS[product_of(job)]) % {"round": job.round_id}
     return f"{stem}.{extension_of(job)}"
+
+
+_DOWNLOAD_STEMS = {"microdata": _l("microdata-round-%(round)s"),
+                   "codebook": _l("codebook-round-%(round)s"),
+                   "invited": _l("invited-round-%(round)s")}
 
 
 def media_type(job: Job) -> str:
